@@ -1,0 +1,140 @@
+// sockd.conf: the server's access rules and directives. Pure: text in, model out; matching is a
+// pure function too. Compatible with NEC/CSTC sockd.conf files:
+//
+//   permit|deny [?=I|i|n] [*=userlist] src_addr src_mask [dst_addr dst_mask] [op dst_port]
+//               [: shell_cmd]
+//   #NO_IDENTD: shell_cmd
+//   #BAD_ID: shell_cmd
+//
+// Extensions (old lines stay valid): CIDR addresses (10.0.0.0/8, in place of "addr mask"), a
+// command qualifier (`permit connect ...`, `deny bind ...`), destinations given as a host name
+// or `.suffix` for 4a requests, and directives for the daemon itself (see ServerSettings).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "socks4/proto.h"
+
+namespace socks4::conf {
+
+enum class Action { kPermit, kDeny };
+enum class IdentdMode { kNone, kLoose, kStrict };  // n / i / I
+enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
+
+struct AddressMask {
+  uint32_t address = 0;  // host byte order
+  uint32_t mask = 0;     // 1 bits must match; 0.0.0.0 matches anything
+  bool matches(uint32_t ip) const { return (ip & mask) == (address & mask); }
+};
+
+// A destination: an address/mask, or (4a only) a host name ("example.com") or a domain
+// suffix (".example.com", which matches example.com itself and every name below it).
+struct Destination {
+  AddressMask address;                // used when name is empty
+  std::string name;                   // lower case; starts with '.' for a suffix
+};
+
+struct Rule {
+  Action action = Action::kDeny;
+  std::optional<Command> command;            // nullopt: both CONNECT and BIND
+  std::optional<IdentdMode> identd;          // ?= override of the global mode
+  std::vector<std::string> users;            // *= names (files already expanded); empty = any
+  AddressMask source;
+  std::optional<Destination> destination;    // nullopt: any destination
+  PortOp port_op = PortOp::kAny;
+  uint16_t port = 0;
+  std::string shell_command;                 // after ':', unexpanded; empty if none
+  int line = 0;                              // 1-based line in the file, for logs and check mode
+};
+
+struct ListenAddress {
+  std::string host;   // numeric IPv4 or IPv6 (no brackets)
+  uint16_t port = 1080;
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground, else syslog
+
+// Directives (one per line, a keyword then values), all optional:
+//   listen ADDR[:PORT]            repeatable; IPv6 as [addr]:port; default 127.0.0.1:1080
+//   timeout negotiate SECONDS     complete the request within this (default 30)
+//   timeout connect SECONDS       outbound/inbound establishment limit (default 120)
+//   timeout idle SECONDS          close a relay idle this long; 0 = never (default 0)
+//   identd none|loose|strict      global identd mode (default none)
+//   log stderr|syslog [FACILITY]  (default: stderr in the foreground, syslog daemon otherwise)
+//   user NAME                     drop privileges to NAME after binding
+//   threads N                     event-loop threads; 0 = one per core (default 0)
+//   resolv_conf PATH              resolver configuration for 4a names (default /etc/resolv.conf)
+//   hosts_file PATH               hosts file for 4a names (default /etc/hosts)
+//   max_connections N             clients held at once; 0 = bounded only by descriptors
+struct ServerSettings {
+  std::vector<ListenAddress> listen;   // empty: the built-in default 127.0.0.1:1080
+  int negotiate_timeout_s = 30;
+  int connect_timeout_s = 120;
+  int idle_timeout_s = 0;
+  IdentdMode identd = IdentdMode::kNone;
+  LogTarget log = LogTarget::kAuto;
+  std::string syslog_facility = "daemon";
+  std::string user;
+  int threads = 0;
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::string hosts_file = "/etc/hosts";
+  int max_connections = 0;
+};
+
+struct Config {
+  ServerSettings settings;
+  std::vector<Rule> rules;          // in file order; first match wins; no match = deny
+  std::string no_identd_command;    // #NO_IDENTD:
+  std::string bad_id_command;       // #BAD_ID:
+};
+
+// The config used when sockd runs without a file: listen on 127.0.0.1:1080 and permit only
+// loopback clients, so a default sockd is never an open proxy.
+Config default_config();
+
+struct ParseDiagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;        // 1-based
+  std::string message;   // what was found and what was expected
+  // "FILE:LINE:COLUMN: MESSAGE"
+  std::string to_string() const;
+};
+
+struct ParseOutcome {
+  std::optional<Config> config;            // set when there were no errors
+  std::vector<ParseDiagnostic> errors;
+};
+
+// Reads `/path` user-list files named in *= lists. Returns nullopt if the file cannot be read.
+// Injected so parsing stays pure; the default reads the file system.
+using FileReader = std::optional<std::string> (*)(const std::string& path);
+std::optional<std::string> read_file(const std::string& path);
+
+// Parses the text of a sockd.conf. `file_name` is only used in diagnostics.
+ParseOutcome parse(std::string_view text, std::string_view file_name,
+                   FileReader reader = &read_file);
+
+// Reads and parses a file; a missing file is a diagnostic too.
+ParseOutcome parse_file(const std::string& path, FileReader reader = &read_file);
+
+// What a request looks like to the rules.
+struct MatchInput {
+  Command command = Command::kConnect;
+  uint32_t source_ip = 0;          // client's IPv4 (an IPv4-mapped IPv6 client is unmapped)
+  uint32_t destination_ip = 0;     // 0 when a 4a name is not resolved yet
+  std::string destination_name;    // 4a HOSTNAME, empty otherwise
+  uint16_t destination_port = 0;
+  std::string user;                // USERID the client sent
+  std::string identd_user;         // what identd said; empty if not asked or no answer
+};
+
+// The first matching rule, or nullptr (which means deny).
+const Rule* match(const Config& config, const MatchInput& input);
+
+}  // namespace socks4::conf
