@@ -32,6 +32,7 @@ SUPPORT_SRCS  := $(wildcard tests/support/*.cc)
 UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
 E2E_SRCS      := $(wildcard tests/e2e/*.cc)
+BENCH_SRCS    := $(wildcard bench/*.cc)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -40,6 +41,7 @@ SOCKD      := $(BUILD)/sockd
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
 E2E_BIN    := $(BUILD)/tests/e2e_tests
+BENCH_BIN  := $(BUILD)/bench/socksbench
 TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 
 # Debian packages the build, the tests and the benchmarks need.
@@ -77,6 +79,10 @@ $(E2E_BIN): $(call obj,$(E2E_SRCS) $(SUPPORT_SRCS)) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest_main $(GTEST_LIBS)
 
+$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(LIBSOCKS_A)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
+
 # Installs the Debian packages that are missing (needs root; says so clearly otherwise).
 deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
@@ -91,7 +97,7 @@ test: deps
 	$(MAKE) all tests
 	tests/run.sh $(BUILD) $(TEST_BINS)
 
-bench: bench-deps all
+bench: bench-deps all $(if $(BENCH_SRCS),$(BENCH_BIN))
 	bench/run.sh $(BUILD)
 
 install: all
