@@ -11,6 +11,7 @@
 // or `.suffix` for 4a requests, and directives for the daemon itself (see ServerSettings).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,25 +35,25 @@ struct AddressMask {
 // A destination: an address/mask, or (4a only) a host name ("example.com") or a domain
 // suffix (".example.com", which matches example.com itself and every name below it).
 struct Destination {
-  AddressMask address;                // used when name is empty
-  std::string name;                   // lower case; starts with '.' for a suffix
+  AddressMask address;  // used when name is empty
+  std::string name;     // lower case; starts with '.' for a suffix
 };
 
 struct Rule {
   Action action = Action::kDeny;
-  std::optional<Command> command;            // nullopt: both CONNECT and BIND
-  std::optional<IdentdMode> identd;          // ?= override of the global mode
-  std::vector<std::string> users;            // *= names (files already expanded); empty = any
+  std::optional<Command> command;    // nullopt: both CONNECT and BIND
+  std::optional<IdentdMode> identd;  // ?= override of the global mode
+  std::vector<std::string> users;    // *= names (files already expanded); empty = any
   AddressMask source;
-  std::optional<Destination> destination;    // nullopt: any destination
+  std::optional<Destination> destination;  // nullopt: any destination
   PortOp port_op = PortOp::kAny;
   uint16_t port = 0;
-  std::string shell_command;                 // after ':', unexpanded; empty if none
-  int line = 0;                              // 1-based line in the file, for logs and check mode
+  std::string shell_command;  // after ':', unexpanded; empty if none
+  int line = 0;               // 1-based line in the file, for logs and check mode
 };
 
 struct ListenAddress {
-  std::string host;   // numeric IPv4 or IPv6 (no brackets)
+  std::string host;  // numeric IPv4 or IPv6 (no brackets)
   uint16_t port = 1080;
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
@@ -72,7 +73,7 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   hosts_file PATH               hosts file for 4a names (default /etc/hosts)
 //   max_connections N             clients held at once; 0 = bounded only by descriptors
 struct ServerSettings {
-  std::vector<ListenAddress> listen;   // empty: the built-in default 127.0.0.1:1080
+  std::vector<ListenAddress> listen;  // empty: the built-in default 127.0.0.1:1080
   int negotiate_timeout_s = 30;
   int connect_timeout_s = 120;
   int idle_timeout_s = 0;
@@ -88,9 +89,9 @@ struct ServerSettings {
 
 struct Config {
   ServerSettings settings;
-  std::vector<Rule> rules;          // in file order; first match wins; no match = deny
-  std::string no_identd_command;    // #NO_IDENTD:
-  std::string bad_id_command;       // #BAD_ID:
+  std::vector<Rule> rules;        // in file order; first match wins; no match = deny
+  std::string no_identd_command;  // #NO_IDENTD:
+  std::string bad_id_command;     // #BAD_ID:
 };
 
 // The config used when sockd runs without a file: listen on 127.0.0.1:1080 and permit only
@@ -100,38 +101,53 @@ Config default_config();
 struct ParseDiagnostic {
   std::string file;
   int line = 0;
-  int column = 0;        // 1-based
-  std::string message;   // what was found and what was expected
+  int column = 0;       // 1-based
+  std::string message;  // what was found and what was expected
   // "FILE:LINE:COLUMN: MESSAGE"
   std::string to_string() const;
 };
 
 struct ParseOutcome {
-  std::optional<Config> config;            // set when there were no errors
+  std::optional<Config> config;  // set when there were no errors
   std::vector<ParseDiagnostic> errors;
 };
+
+// Bounds on what a config may hold (a line or file over a limit is a diagnostic).
+inline constexpr size_t kMaxLineLength = 4096;        // bytes per line, without the newline
+inline constexpr size_t kMaxRules = 10000;            // permit/deny lines per file
+inline constexpr size_t kMaxFileBytes = 16 << 20;     // read_file refuses larger files
+inline constexpr size_t kMaxUserFileBytes = 1 << 20;  // one *= /path user-list file
+inline constexpr size_t kMaxUsersPerRule = 10000;     // names in one *= list, files expanded
+inline constexpr size_t kMaxDiagnostics = 100;        // parsing goes on, reporting stops
 
 // Reads `/path` user-list files named in *= lists. Returns nullopt if the file cannot be read.
 // Injected so parsing stays pure; the default reads the file system.
 using FileReader = std::optional<std::string> (*)(const std::string& path);
+// Returns nullopt (errno set) if the file cannot be read or is larger than kMaxFileBytes.
 std::optional<std::string> read_file(const std::string& path);
+
+// Maps a service name from a rule's port (`eq telnet`) to a TCP port. Injected like FileReader;
+// the default asks the system's services database (/etc/services) with getservbyname_r.
+using ServiceLookup = std::optional<uint16_t> (*)(const std::string& name);
+std::optional<uint16_t> lookup_tcp_service(const std::string& name);
 
 // Parses the text of a sockd.conf. `file_name` is only used in diagnostics.
 ParseOutcome parse(std::string_view text, std::string_view file_name,
-                   FileReader reader = &read_file);
+                   FileReader reader = &read_file, ServiceLookup services = &lookup_tcp_service);
 
-// Reads and parses a file; a missing file is a diagnostic too.
-ParseOutcome parse_file(const std::string& path, FileReader reader = &read_file);
+// Reads (with `reader`) and parses a file; a missing file is a diagnostic too.
+ParseOutcome parse_file(const std::string& path, FileReader reader = &read_file,
+                        ServiceLookup services = &lookup_tcp_service);
 
 // What a request looks like to the rules.
 struct MatchInput {
   Command command = Command::kConnect;
-  uint32_t source_ip = 0;          // client's IPv4 (an IPv4-mapped IPv6 client is unmapped)
-  uint32_t destination_ip = 0;     // 0 when a 4a name is not resolved yet
-  std::string destination_name;    // 4a HOSTNAME, empty otherwise
+  uint32_t source_ip = 0;        // client's IPv4 (an IPv4-mapped IPv6 client is unmapped)
+  uint32_t destination_ip = 0;   // 0 when a 4a name is not resolved yet
+  std::string destination_name;  // 4a HOSTNAME, empty otherwise
   uint16_t destination_port = 0;
-  std::string user;                // USERID the client sent
-  std::string identd_user;         // what identd said; empty if not asked or no answer
+  std::string user;         // USERID the client sent
+  std::string identd_user;  // what identd said; empty if not asked or no answer
 };
 
 // The first matching rule, or nullptr (which means deny).

@@ -1,0 +1,224 @@
+#include "socks4/conf_directives.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+
+#include "socks4/conf_address.h"
+
+namespace socks4::conf {
+namespace {
+
+constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds still fit an int
+constexpr int kMaxThreads = 256;
+constexpr int kMaxConnectionsLimit = 10000000;
+
+constexpr std::array<const char*, 9> kDirectives{"listen",      "timeout",    "identd",
+                                                 "log",         "user",       "threads",
+                                                 "resolv_conf", "hosts_file", "max_connections"};
+
+constexpr std::array<const char*, 20> kFacilities{
+    "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
+    "local4", "local5",   "local6", "local7", "lpr", "mail", "news",   "syslog", "user",   "uucp"};
+
+std::optional<int> parse_count(std::string_view text, int max) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value > max) return std::nullopt;
+  return value;
+}
+
+// Reads an integer in [min, max]; `what` describes it for the message.
+std::optional<LineError> take_number(TokenCursor& cursor, int min, int max, std::string_view what,
+                                     int& out) {
+  auto value = cursor.at_end() ? std::nullopt : parse_count(cursor.peek().text, max);
+  if (!value || *value < min) {
+    return expected(cursor, std::string(what) + " (a whole number from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ")");
+  }
+  out = *value;
+  cursor.take();
+  return std::nullopt;
+}
+
+bool is_valid_ip(int family, const std::string& text) {
+  unsigned char buffer[16];
+  return inet_pton(family, text.c_str(), buffer) == 1;
+}
+
+std::optional<LineError> parse_listen(TokenCursor& cursor, ServerSettings& settings) {
+  ListenAddress address;
+  std::optional<std::string> problem = cursor.at_end()
+                                           ? std::optional<std::string>("an address")
+                                           : parse_listen_address(cursor.peek().text, address);
+  if (problem) return expected(cursor, *problem);
+  cursor.take();
+  settings.listen.push_back(address);
+  return std::nullopt;
+}
+
+std::optional<LineError> parse_timeout(TokenCursor& cursor, ServerSettings& settings,
+                                       std::string& key) {
+  int* target = nullptr;
+  int min = 1;
+  if (!cursor.at_end()) {
+    std::string_view which = cursor.peek().text;
+    if (equals_ignore_case(which, "negotiate")) target = &settings.negotiate_timeout_s;
+    if (equals_ignore_case(which, "connect")) target = &settings.connect_timeout_s;
+    if (equals_ignore_case(which, "idle")) {
+      target = &settings.idle_timeout_s;
+      min = 0;  // 0: never close an idle relay
+    }
+  }
+  if (!target) return expected(cursor, "negotiate, connect or idle after timeout");
+  key += " " + to_lower(cursor.take().text);
+  return take_number(cursor, min, kMaxTimeoutSeconds, "seconds", *target);
+}
+
+std::optional<LineError> parse_identd(TokenCursor& cursor, ServerSettings& settings) {
+  std::string_view mode = cursor.at_end() ? "" : cursor.peek().text;
+  if (equals_ignore_case(mode, "none")) {
+    settings.identd = IdentdMode::kNone;
+  } else if (equals_ignore_case(mode, "loose")) {
+    settings.identd = IdentdMode::kLoose;
+  } else if (equals_ignore_case(mode, "strict")) {
+    settings.identd = IdentdMode::kStrict;
+  } else {
+    return expected(cursor, "none, loose or strict after identd");
+  }
+  cursor.take();
+  return std::nullopt;
+}
+
+std::optional<LineError> parse_log(TokenCursor& cursor, ServerSettings& settings) {
+  std::string_view target = cursor.at_end() ? "" : cursor.peek().text;
+  if (equals_ignore_case(target, "stderr")) {
+    settings.log = LogTarget::kStderr;
+    cursor.take();
+    return std::nullopt;
+  }
+  if (!equals_ignore_case(target, "syslog")) return expected(cursor, "stderr or syslog after log");
+  settings.log = LogTarget::kSyslog;
+  cursor.take();
+  if (cursor.at_end()) return std::nullopt;
+  for (const char* facility : kFacilities) {
+    if (equals_ignore_case(cursor.peek().text, facility)) {
+      settings.syslog_facility = facility;
+      cursor.take();
+      return std::nullopt;
+    }
+  }
+  return expected(cursor, "a syslog facility (daemon, auth, authpriv, local0..local7, ...)");
+}
+
+bool is_user_name(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == '$';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<LineError> parse_user(TokenCursor& cursor, ServerSettings& settings) {
+  if (cursor.at_end() || !is_user_name(cursor.peek().text)) {
+    return expected(cursor, "a user name to run as");
+  }
+  settings.user = std::string(cursor.take().text);
+  return std::nullopt;
+}
+
+std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
+  if (cursor.at_end() || cursor.peek().text.front() != '/') {
+    return expected(cursor, "an absolute path");
+  }
+  out = std::string(cursor.take().text);
+  return std::nullopt;
+}
+
+std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
+                                     ServerSettings& settings, std::string& key) {
+  if (name == "listen") return parse_listen(cursor, settings);
+  if (name == "timeout") return parse_timeout(cursor, settings, key);
+  if (name == "identd") return parse_identd(cursor, settings);
+  if (name == "log") return parse_log(cursor, settings);
+  if (name == "user") return parse_user(cursor, settings);
+  if (name == "threads")
+    return take_number(cursor, 0, kMaxThreads, "a thread count", settings.threads);
+  if (name == "resolv_conf") return parse_path(cursor, settings.resolv_conf);
+  if (name == "hosts_file") return parse_path(cursor, settings.hosts_file);
+  return take_number(cursor, 0, kMaxConnectionsLimit, "a connection count",
+                     settings.max_connections);
+}
+
+}  // namespace
+
+bool is_directive(std::string_view word) {
+  for (const char* name : kDirectives) {
+    if (equals_ignore_case(word, name)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> parse_listen_address(std::string_view text, ListenAddress& out) {
+  std::string host;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) return "an IPv6 address closed by ']'";
+    host = std::string(text.substr(1, close - 1));
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return "':PORT' after ']'";
+      port_text = rest.substr(1);
+      has_port = true;
+    }
+    if (!is_valid_ip(AF_INET6, host)) return "an IPv6 address inside [ ]";
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    host = std::string(text);  // a bare IPv6 address: no port possible
+    if (!is_valid_ip(AF_INET6, host)) return "an IPv6 address (write [ADDR]:PORT to add a port)";
+  } else {
+    size_t colon = text.find(':');
+    host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = text.substr(colon + 1);
+      has_port = true;
+    }
+    if (!parse_ipv4(host))
+      return "a numeric listen address like 127.0.0.1, 127.0.0.1:1080 or [::1]:1080";
+  }
+  out.host = host;
+  out.port = 1080;
+  if (has_port) {
+    auto port = parse_count(port_text, 65535);
+    if (!port) return "a port from 0 to 65535 after ':'";
+    out.port = static_cast<uint16_t>(*port);
+  }
+  return std::nullopt;
+}
+
+std::optional<LineError> parse_directive(TokenCursor& cursor, int line, DirectivesSeen& seen,
+                                         ServerSettings& settings) {
+  const Token keyword = cursor.take();
+  std::string name = to_lower(keyword.text);
+  std::string key = name;
+  if (auto error = parse_value(name, cursor, settings, key)) return error;
+  if (!cursor.at_end()) return expected(cursor, "end of line after the " + name + " directive");
+  if (name != "listen") {
+    auto [it, inserted] = seen.emplace(key, line);
+    if (!inserted) {
+      return LineError{keyword.column,
+                       key + " given twice (first on line " + std::to_string(it->second) + ")"};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace socks4::conf

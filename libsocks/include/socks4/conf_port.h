@@ -1,0 +1,27 @@
+// The port condition of a rule: `op port`, op one of eq neq lt gt le ge, port a number or a
+// service name. The name lookup is injected (ServiceLookup) so parsing stays testable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "socks4/conf_lexer.h"
+#include "socks4/sockd_conf.h"
+
+namespace socks4::conf {
+
+// eq neq lt gt le ge, in any case; nullopt for anything else.
+std::optional<PortOp> parse_port_op(std::string_view word);
+
+// "eq", "neq", ... ("any" for kAny).
+const char* to_string(PortOp op);
+
+// Whether `port` satisfies `op rule_port`; kAny matches every port.
+bool port_matches(PortOp op, uint16_t rule_port, uint16_t port);
+
+// Reads "op port" at the cursor (the op is known to be there).
+std::optional<LineError> parse_port_condition(TokenCursor& cursor, ServiceLookup services,
+                                              PortOp& op, uint16_t& port);
+
+}  // namespace socks4::conf
