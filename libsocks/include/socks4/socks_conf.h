@@ -1,0 +1,112 @@
+// socks.conf: the client's routing rules. Pure: text in, model out; routing is a pure function
+// too. Compatible with NEC/CSTC socks.conf files:
+//
+//   deny   [*=userlist] dst_addr dst_mask [op dst_port] [: shell_cmd]
+//   direct [*=userlist] dst_addr dst_mask [op dst_port] [: shell_cmd]
+//   sockd  [@=serverlist] [*=userlist] dst_addr dst_mask [op dst_port] [: shell_cmd]
+//
+// Extensions (old lines stay valid): CIDR `10.0.0.0/8` in place of "addr mask", and a host name
+// (`example.com`) or domain suffix (`.example.com`) as destination, which matches destinations
+// known by name (4a); a dotted mask after a name is accepted and ignored, as the original did.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socks4::client {
+
+enum class RouteAction { kDeny, kDirect, kSockd };
+enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
+
+inline constexpr uint16_t kDefaultServerPort = 1080;
+
+// Bounds on what a file may hold; going over one is a diagnostic.
+inline constexpr size_t kMaxConfLineLength = 4096;
+inline constexpr size_t kMaxConfRules = 10000;
+inline constexpr size_t kMaxConfFileBytes = 4 << 20;
+inline constexpr size_t kMaxServersPerRule = 64;
+inline constexpr size_t kMaxUsersPerRule = 10000;
+inline constexpr size_t kMaxConfDiagnostics = 100;
+
+// One SOCKS server of an @= list or of SOCKS_SERVER. `host` is kept as written (an IPv4 literal
+// or a name, resolved only when used).
+struct ServerAddress {
+  std::string host;
+  uint16_t port = kDefaultServerPort;
+  friend bool operator==(const ServerAddress&, const ServerAddress&) = default;
+};
+
+struct RoutingRule {
+  RouteAction action = RouteAction::kDeny;
+  std::vector<ServerAddress> servers;  // @= list; empty means the default servers
+  std::vector<std::string> users;      // *= names (files expanded); empty = every user
+  uint32_t address = 0;                // host byte order; used when `name` is empty
+  uint32_t mask = 0;                   // 1 bits must match; 0.0.0.0 matches anything
+  std::string name;                    // lower case; leading '.' for a suffix
+  PortOp port_op = PortOp::kAny;
+  uint16_t port = 0;
+  std::string shell_command;  // after ':', unexpanded; empty if none
+  int line = 0;               // 1-based, for SOCKS_DEBUG traces
+};
+
+struct RoutingConfig {
+  std::vector<RoutingRule> rules;  // in file order; first match wins; no match = deny
+};
+
+struct ConfDiagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;  // 1-based
+  std::string message;
+  // "FILE:LINE:COLUMN: MESSAGE"
+  std::string to_string() const;
+};
+
+struct ConfParse {
+  std::optional<RoutingConfig> config;  // set when there were no errors
+  std::vector<ConfDiagnostic> errors;
+};
+
+// Injected so parsing stays pure. A reader returns nullopt when the file cannot be read; a
+// service lookup returns the port (host order) of a TCP service name, or nullopt.
+using ConfFileReader = std::optional<std::string> (*)(const std::string& path);
+using ServiceLookup = std::optional<uint16_t> (*)(const std::string& name);
+std::optional<std::string> read_conf_file(const std::string& path);  // bounded by kMaxConfFileBytes
+std::optional<uint16_t> lookup_tcp_service(const std::string& name);  // /etc/services
+
+ConfParse parse_socks_conf(std::string_view text, std::string_view file_name,
+                           ConfFileReader reader = &read_conf_file,
+                           ServiceLookup services = &lookup_tcp_service);
+
+// Parses "host[:port][,host[:port]...]" (SOCKS_SERVER and @= lists). Returns nullopt and sets
+// `*error` on a malformed list.
+std::optional<std::vector<ServerAddress>> parse_server_list(std::string_view text,
+                                                            std::string* error);
+
+// A destination as the routing sees it: an address, a name (4a), or both.
+struct RouteQuery {
+  std::optional<uint32_t> ip;  // host byte order
+  std::string name;            // empty when only the address is known
+  uint16_t port = 0;
+  std::string user;
+};
+
+struct RouteDecision {
+  RouteAction action = RouteAction::kDirect;
+  std::vector<ServerAddress> servers;  // for kSockd: the servers to try, in order
+  const RoutingRule* rule = nullptr;   // the matching line, if any
+  const char* reason = "";             // why, for SOCKS_DEBUG
+};
+
+// Decides the route. `config` is nullopt when there is no socks.conf; `default_servers` is
+// SOCKS_SERVER. Loopback destinations always go direct; without a config everything goes
+// through the default servers, or direct when there are none. A sockd line without @= uses
+// the default servers; if there are none the decision is deny.
+RouteDecision route(const std::optional<RoutingConfig>& config,
+                    const std::vector<ServerAddress>& default_servers, const RouteQuery& query);
+
+}  // namespace socks4::client
