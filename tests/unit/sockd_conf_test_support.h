@@ -1,0 +1,46 @@
+// Shared fakes for the sockd.conf tests: an in-memory file system for *= /path lists and a
+// fixed services table, so the tests never depend on the machine's files.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "socks4/sockd_conf.h"
+
+namespace socks4::conf::testing {
+
+inline std::map<std::string, std::string>& fake_files() {
+  static std::map<std::string, std::string> files;
+  return files;
+}
+
+inline std::optional<std::string> fake_read(const std::string& path) {
+  auto it = fake_files().find(path);
+  if (it == fake_files().end()) return std::nullopt;
+  return it->second;
+}
+
+inline std::optional<uint16_t> fake_services(const std::string& name) {
+  if (name == "telnet") return 23;
+  if (name == "http") return 80;
+  if (name == "ftp") return 21;
+  return std::nullopt;
+}
+
+inline ParseOutcome parse_text(const std::string& text) {
+  return parse(text, "sockd.conf", &fake_read, &fake_services);
+}
+
+// All diagnostics, one per line, for readable failure output.
+inline std::string joined_errors(const ParseOutcome& outcome) {
+  std::string out;
+  for (const auto& error : outcome.errors) out += error.to_string() + "\n";
+  return out;
+}
+
+inline constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  return a << 24 | b << 16 | c << 8 | d;
+}
+
+}  // namespace socks4::conf::testing
