@@ -1,0 +1,151 @@
+// sockd's command line: check mode, version, usage errors, listen failures, signals, and the
+// built-in default configuration.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "../support/loopback_server.h"
+#include "../support/socks_client.h"
+#include "../support/temp_dir.h"
+#include "sockd_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kCommandBound{10000};
+
+// The source tree: <root>/<build>/sockd.
+std::string source_root() {
+  return std::filesystem::path(sockd_binary()).parent_path().parent_path().string();
+}
+
+TEST(SockdCli, SampleConfigIsValid) {
+  const std::string sample = source_root() + "/etc/sockd.conf";
+  ASSERT_TRUE(std::filesystem::exists(sample)) << sample;
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", sample}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(SockdCli, CheckReportsFileLineColumnAndExits1) {
+  TempDir dir;
+  const std::string conf =
+      dir.write("bad.conf", "permit 127.0.0.0 255.0.0.0\nallow everything please\n");
+  CommandResult r = run_command({sockd_binary(), "--check", "-f", conf}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 1);
+  // FILE:LINE:COL: message, for the unknown keyword on line 2.
+  const std::string prefix = conf + ":2:";
+  const size_t at = r.err.find(prefix);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err.substr(at + prefix.size()), std::regex("^[0-9]+: \\S")))
+      << r.err;
+}
+
+TEST(SockdCli, CheckAcceptsAValidFile) {
+  TempDir dir;
+  const std::string conf = dir.write("ok.conf", "permit 127.0.0.0 255.0.0.0\n");
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", conf}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(SockdCli, InvalidConfigRefusesToStart) {
+  TempDir dir;
+  const std::string conf = dir.write("bad.conf", "permit nonsense\n");
+  CommandResult r =
+      run_command({sockd_binary(), "-F", "-l", "127.0.0.1:0", "-f", conf}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+}
+
+TEST(SockdCli, Version) {
+  CommandResult r = run_command({sockd_binary(), "-V"}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE((r.out + r.err).find("sockd (socks4) 0.1.0"), std::string::npos) << r.out << r.err;
+}
+
+TEST(SockdCli, UnknownOptionIsAUsageError) {
+  CommandResult r = run_command({sockd_binary(), "--no-such-option"}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST(SockdCli, PortInUseExits3) {
+  UniqueFd taken = bind_loopback(true);
+  ASSERT_TRUE(taken);
+  const std::string addr = "127.0.0.1:" + std::to_string(local_port(taken.get()));
+  TempDir dir;
+  const std::string conf = dir.write("ok.conf", "permit 127.0.0.0 255.0.0.0\n");
+  CommandResult r = run_command({sockd_binary(), "-F", "-l", addr, "-f", conf}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+}
+
+void expect_clean_stop(int sig) {
+  SockdProcess sockd;
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  LoopbackServer echo(echo_handler);
+  UniqueFd relay = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()));
+  ASSERT_TRUE(relay);  // a live relay must not keep sockd from stopping
+  ASSERT_TRUE(sockd.process().signal(sig));
+  auto status = sockd.process().wait(milliseconds(5000));
+  ASSERT_TRUE(status) << "still running after the signal";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status;
+  EXPECT_TRUE(wait_for_close(relay.get(), milliseconds(3000)));
+}
+
+TEST(SockdCli, SigtermExits0) {
+  expect_clean_stop(SIGTERM);
+}
+TEST(SockdCli, SigintExits0) {
+  expect_clean_stop(SIGINT);
+}
+
+TEST(SockdCli, PidFileIsWritten) {
+  TempDir dir;
+  const std::string pid_file = dir.file("sockd.pid");
+  SockdProcess sockd(with_args({"-t", "1", "-P", pid_file}));
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  EXPECT_EQ(std::atoi(read_text_file(pid_file).c_str()), sockd.pid());
+}
+
+TEST(SockdCli, DefaultConfigServesLoopbackClients) {
+  // No -f: the built-in config permits loopback clients (and nothing else).
+  SockdOptions options;
+  options.write_config = false;
+  SockdProcess sockd(options);
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  LoopbackServer echo(echo_handler);
+  UniqueFd relay = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()));
+  ASSERT_TRUE(relay);
+  ASSERT_TRUE(send_all(relay.get(), "hi"));
+  auto back = recv_exact(relay.get(), 2);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::string(back->begin(), back->end()), "hi");
+}
+
+TEST(SockdCli, SighupReloadsRules) {
+  LoopbackServer echo(echo_handler);
+  SockdProcess sockd;
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  ASSERT_TRUE(open_relay(sockd.port(), connect_request("127.0.0.1", echo.port())));
+  // Replace the rules with a deny-all and reload.
+  std::string conf = read_text_file(sockd.config_path());
+  conf.replace(conf.find("permit"), 6, "deny");
+  std::ofstream(sockd.config_path(), std::ios::trunc) << conf;
+  ASSERT_TRUE(sockd.process().signal(SIGHUP));
+  // Reloading is asynchronous: poll (bounded) until the new rule applies.
+  bool denied = false;
+  for (int i = 0; i < 50 && !denied; ++i) {
+    std::optional<Reply> reply;
+    UniqueFd fd = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()), &reply);
+    denied = !fd && reply && reply->code == ReplyCode::kRejected;
+    if (!denied) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(denied) << sockd.log();
+}
+
+}  // namespace
+}  // namespace socks4::test

@@ -1,0 +1,143 @@
+// The relay: bulk data both ways with half-close, pipelined bytes, idle timeout, isolation.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <future>
+#include <thread>
+
+#include "../support/duplex_transfer.h"
+#include "../support/loopback_server.h"
+#include "../support/socks_client.h"
+#include "sockd_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr size_t kBulk = 32u << 20;
+constexpr size_t kTail = 1u << 20;
+constexpr milliseconds kTransferBound{90000};
+
+class RelayTest : public SockdTest {
+ protected:
+  // Transfers through sockd between a client running `client_plan` and a loopback peer
+  // running `peer_plan`; checks that each side received exactly what the other sent.
+  void transfer(const DuplexPlan& client_plan, const DuplexPlan& peer_plan, uint16_t sockd_port) {
+    std::promise<DuplexResult> peer_result;
+    LoopbackServer peer([&](int fd) { peer_result.set_value(run_duplex(fd, peer_plan)); });
+    std::optional<Reply> reply;
+    UniqueFd fd = open_relay(sockd_port, connect_request("127.0.0.1", peer.port()), &reply);
+    ASSERT_TRUE(fd) << "reply: " << (reply ? static_cast<int>(reply->code) : -1);
+    DuplexResult client = run_duplex(fd.get(), client_plan);
+    auto future = peer_result.get_future();
+    ASSERT_EQ(future.wait_for(kTransferBound), std::future_status::ready);
+    DuplexResult server = future.get();
+
+    EXPECT_TRUE(client.clean_eof) << client.error;
+    EXPECT_TRUE(client.sent_all) << client.error;
+    EXPECT_TRUE(server.clean_eof) << server.error;
+    EXPECT_TRUE(server.sent_all) << server.error;
+    Checksum to_client = expected_from(peer_plan), to_peer = expected_from(client_plan);
+    EXPECT_EQ(client.received.bytes(), to_client.bytes());
+    EXPECT_EQ(client.received.value(), to_client.value());
+    EXPECT_EQ(server.received.bytes(), to_peer.bytes());
+    EXPECT_EQ(server.received.value(), to_peer.value());
+  }
+};
+
+TEST_F(RelayTest, BulkBothWaysClientHalfClosesFirst) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  transfer({11, kBulk, 0}, {12, kBulk, kTail}, port());
+  EXPECT_TRUE(sockd().wait_for_log("close 127.0.0.1:", milliseconds(5000))) << sockd().log();
+}
+
+TEST_F(RelayTest, BulkBothWaysPeerHalfClosesFirst) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  transfer({21, kBulk, kTail}, {22, kBulk, 0}, port());
+}
+
+TEST_F(RelayTest, BulkWithoutSplice) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd(with_args({"-t", "2", "--no-splice"})));
+  transfer({31, kBulk / 2, 0}, {32, kBulk / 2, kTail}, port());
+}
+
+TEST_F(RelayTest, PipelinedBytesReachTheDestination) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  std::vector<uint8_t> bytes = connect_request("127.0.0.1", echo.port());
+  const std::string early = "sent before the reply\n";
+  bytes.insert(bytes.end(), early.begin(), early.end());
+  UniqueFd fd = send_request(port(), bytes);  // request and data in one segment
+  ASSERT_TRUE(fd);
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
+  auto echoed = recv_exact(fd.get(), early.size());
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
+}
+
+TEST_F(RelayTest, GrantedReplyCarriesRequestedPortAndAddress) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  std::optional<Reply> reply;
+  UniqueFd fd = open_relay(port(), connect_request("127.0.0.1", echo.port()), &reply);
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(reply->port, echo.port());
+  EXPECT_EQ(reply->ip, 0x7f000001u);
+}
+
+TEST_F(RelayTest, IdleRelayIsClosed) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd(with_config("timeout idle 1\npermit 127.0.0.0 255.0.0.0\n")));
+  LoopbackServer echo(echo_handler);
+  UniqueFd fd = open_relay(port(), connect_request("127.0.0.1", echo.port()));
+  ASSERT_TRUE(fd);
+  ASSERT_TRUE(send_all(fd.get(), "ping"));
+  auto pong = recv_exact(fd.get(), 4);
+  ASSERT_TRUE(pong);  // the relay works, so a close afterwards is the idle timeout
+  EXPECT_TRUE(wait_for_close(fd.get(), milliseconds(6000)));
+}
+
+TEST_F(RelayTest, ActiveRelayOutlivesIdleTimeout) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd(with_config("timeout idle 1\npermit 127.0.0.0 255.0.0.0\n")));
+  LoopbackServer echo(echo_handler);
+  UniqueFd fd = open_relay(port(), connect_request("127.0.0.1", echo.port()));
+  ASSERT_TRUE(fd);
+  // Traffic every 300 ms for 2.4 s: never idle for a whole second.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(send_all(fd.get(), "x")) << i;
+    ASSERT_TRUE(recv_exact(fd.get(), 1)) << i;
+    std::this_thread::sleep_for(milliseconds(300));
+  }
+}
+
+// Garbage, stalls, oversized fields and abrupt resets from other clients while a transfer
+// runs: the transfer is unaffected.
+TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  const uint16_t sockd_port = port();
+  std::thread transfer_thread([&] {
+    transfer({41, 8u << 20, 0}, {42, 8u << 20, kTail}, sockd_port);
+  });
+  std::vector<UniqueFd> stalled;
+  for (int round = 0; round < 20; ++round) {
+    UniqueFd garbage = send_request(sockd_port, std::vector<uint8_t>{'G', 'E', 'T', ' ', '/'});
+    UniqueFd partial = send_request(sockd_port, std::vector<uint8_t>{4, 1, 0});
+    if (partial) stalled.push_back(std::move(partial));
+    std::vector<uint8_t> long_user = connect_request("127.0.0.1", 9, std::string(300, 'u'));
+    UniqueFd oversized = send_request(sockd_port, long_user);
+    UniqueFd reset = connect_tcp("127.0.0.1", sockd_port);
+    if (reset) {
+      linger hard{1, 0};  // close with RST
+      setsockopt(reset.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
+  }
+  transfer_thread.join();
+  // sockd still serves new clients.
+  LoopbackServer echo(echo_handler);
+  EXPECT_TRUE(open_relay(sockd_port, connect_request("127.0.0.1", echo.port())));
+}
+
+}  // namespace
+}  // namespace socks4::test

@@ -1,0 +1,83 @@
+// sockd under test: a private directory with its sockd.conf, hosts file and resolv.conf (the
+// resolver points at 127.0.0.1, where nothing answers, so no query ever leaves the machine),
+// started in the foreground with its stderr captured, its port learned from the
+// "listening on ADDR:PORT" line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+#include "temp_dir.h"
+
+namespace socks4::test {
+
+// <build>/sockd, found next to the test binary (<build>/tests/<binary>); the environment
+// variable SOCKD_BIN overrides it.
+std::string sockd_binary();
+
+struct SockdOptions {
+  // Rules and directives appended after the generated hosts_file/resolv_conf lines.
+  std::string config = "permit 127.0.0.0 255.0.0.0\n";
+  std::string hosts = "127.0.0.1 only-sockd.test\n";
+  std::vector<std::string> extra_args = {"-t", "2"};
+  std::string listen = "127.0.0.1:0";  // -l argument
+  bool write_config = true;            // false: run without -f (built-in default config)
+  // Put before the sockd command, e.g. {"ip", "netns", "exec", NAME}.
+  std::vector<std::string> command_prefix;
+  // If set, the config is exactly this text (no generated hosts_file/resolv_conf lines).
+  std::string full_config;
+};
+
+// Defaults with one field changed (designated initializers would need every field spelled out
+// under -Wextra).
+inline SockdOptions with_config(std::string config) {
+  SockdOptions o;
+  o.config = std::move(config);
+  return o;
+}
+inline SockdOptions with_args(std::vector<std::string> extra_args) {
+  SockdOptions o;
+  o.extra_args = std::move(extra_args);
+  return o;
+}
+
+class SockdProcess {
+ public:
+  explicit SockdProcess(SockdOptions options = {});
+  SockdProcess(const SockdProcess&) = delete;
+  SockdProcess& operator=(const SockdProcess&) = delete;
+
+  // Starts sockd and waits (bounded) for its "listening on" line. False, with the reason in
+  // error(), if it did not come up.
+  bool start(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
+  const std::string& error() const { return error_; }
+  const std::string& config_path() const { return config_path_; }
+
+  // Everything sockd wrote to stderr so far.
+  std::string log() const;
+  // Waits (bounded) until the log contains `needle`; returns whether it did.
+  bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout);
+  // Log lines containing every one of `needles`.
+  std::vector<std::string> log_lines_with(const std::vector<std::string>& needles) const;
+
+  ChildProcess& process() { return process_; }
+
+ private:
+  SockdOptions options_;
+  TempDir dir_;
+  std::string config_path_;
+  std::string log_path_;
+  ChildProcess process_;
+  uint16_t port_ = 0;
+  std::string error_;
+};
+
+// "nameserver 127.0.0.1" plus a one-second, one-attempt timeout.
+std::string loopback_resolv_conf();
+
+}  // namespace socks4::test
