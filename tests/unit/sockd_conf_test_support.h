@@ -25,6 +25,7 @@ inline std::optional<uint16_t> fake_services(const std::string& name) {
   if (name == "telnet") return 23;
   if (name == "http") return 80;
   if (name == "ftp") return 21;
+  if (name == "smtp") return 25;
   return std::nullopt;
 }
 
