@@ -3,6 +3,7 @@
 #include <netdb.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 
@@ -16,7 +17,10 @@ std::optional<std::string> read_conf_file(const std::string& path) {
   std::string content;
   std::array<char, 8192> buffer;
   while (size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get())) {
-    if (content.size() + n > kMaxConfFileBytes) return std::nullopt;
+    if (content.size() + n > kMaxConfFileBytes) {
+      errno = EFBIG;
+      return std::nullopt;
+    }
     content.append(buffer.data(), n);
   }
   if (std::ferror(file.get())) return std::nullopt;

@@ -51,12 +51,43 @@ bool user_matches(const RoutingRule& rule, const std::string& user) {
          std::find(rule.users.begin(), rule.users.end(), user) != rule.users.end();
 }
 
+bool rule_matches(const RoutingRule& rule, const RouteQuery& query) {
+  return user_matches(rule, query.user) && destination_matches(rule, query) &&
+         port_matches(rule, query.port);
+}
+
+// An address rule confined to 127.0.0.0/8 (at least a /8 mask inside it).
+bool names_loopback(const RoutingRule& rule) {
+  return rule.name.empty() && (rule.mask >> 24) == 0xff && (rule.address >> 24) == 127;
+}
+
+RouteDecision decide(const RoutingRule& rule, const std::vector<ServerAddress>& default_servers) {
+  RouteDecision decision;
+  decision.rule = &rule;
+  decision.action = rule.action;
+  decision.reason = "matched";
+  if (rule.action == RouteAction::kSockd) {
+    decision.servers = rule.servers.empty() ? default_servers : rule.servers;
+    if (decision.servers.empty()) {
+      decision.action = RouteAction::kDeny;
+      decision.reason = "sockd line without @= and no SOCKS_SERVER";
+    }
+  }
+  return decision;
+}
+
 }  // namespace
 
 RouteDecision route(const std::optional<RoutingConfig>& config,
                     const std::vector<ServerAddress>& default_servers, const RouteQuery& query) {
   RouteDecision decision;
   if (is_loopback(query)) {
+    // Catch-all lines never capture loopback; only a line naming a loopback address does.
+    if (config) {
+      for (const RoutingRule& rule : config->rules) {
+        if (names_loopback(rule) && rule_matches(rule, query)) return decide(rule, default_servers);
+      }
+    }
     decision.reason = "loopback is always direct";
     return decision;
   }
@@ -71,21 +102,7 @@ RouteDecision route(const std::optional<RoutingConfig>& config,
     return decision;
   }
   for (const RoutingRule& rule : config->rules) {
-    if (!user_matches(rule, query.user) || !destination_matches(rule, query) ||
-        !port_matches(rule, query.port)) {
-      continue;
-    }
-    decision.rule = &rule;
-    decision.action = rule.action;
-    decision.reason = "matched";
-    if (rule.action == RouteAction::kSockd) {
-      decision.servers = rule.servers.empty() ? default_servers : rule.servers;
-      if (decision.servers.empty()) {
-        decision.action = RouteAction::kDeny;
-        decision.reason = "sockd line without @= and no SOCKS_SERVER";
-      }
-    }
-    return decision;
+    if (rule_matches(rule, query)) return decide(rule, default_servers);
   }
   decision.action = RouteAction::kDeny;
   decision.reason = "no line matched";

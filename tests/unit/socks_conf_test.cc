@@ -302,6 +302,18 @@ TEST(RoutingDefaults, SockdWithoutAnyServerIsDeny) {
   EXPECT_TRUE(d.servers.empty());
 }
 
+TEST(RoutingDefaults, OnlyAnExplicitLoopbackLineCapturesLoopback) {
+  std::optional<RoutingConfig> config = parse_ok(
+      "deny 0.0.0.0 0.0.0.0 eq 25\n"
+      "sockd @=127.0.0.1:1081 127.0.0.2 255.255.255.255\n"
+      "sockd @=10.0.0.1 0.0.0.0/0\n");
+  RouteDecision explicit_line = route(config, {}, {ip(127, 0, 0, 2), "", 80, "a"});
+  EXPECT_EQ(explicit_line.action, RouteAction::kSockd);
+  EXPECT_EQ(explicit_line.rule->line, 2);
+  EXPECT_EQ(route(config, {}, {ip(127, 0, 0, 1), "", 80, "a"}).action, RouteAction::kDirect);
+  EXPECT_EQ(route(config, {}, {ip(127, 0, 0, 2), "", 25, "a"}).action, RouteAction::kSockd);
+}
+
 TEST(RoutingDefaults, EmptyConfigDeniesAllButLoopback) {
   std::optional<RoutingConfig> config = parse_ok("# nothing\n");
   EXPECT_EQ(route(config, {}, {ip(8, 8, 8, 8), "", 80, "a"}).action, RouteAction::kDeny);

@@ -103,7 +103,9 @@ struct RouteDecision {
 };
 
 // Decides the route. `config` is nullopt when there is no socks.conf; `default_servers` is
-// SOCKS_SERVER. Loopback destinations always go direct; without a config everything goes
+// SOCKS_SERVER. Loopback destinations go direct, unless a line names a loopback address
+// explicitly (its mask covers at least 255.0.0.0 inside 127.0.0.0/8): catch-all lines never
+// send loopback traffic to a server; without a config everything goes
 // through the default servers, or direct when there are none. A sockd line without @= uses
 // the default servers; if there are none the decision is deny.
 RouteDecision route(const std::optional<RoutingConfig>& config,

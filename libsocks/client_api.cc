@@ -1,0 +1,77 @@
+// The C ABI of socks.h: thin wrappers that keep C++ exceptions from crossing into C.
+#include "socks.h"
+
+#include <cerrno>
+#include <new>
+
+#include "socks4/client_context.h"
+#include "socks4/client_log.h"
+#include "socks4/client_ops.h"
+#include "socks4/client_poll.h"
+
+namespace {
+
+template <typename Call>
+int guarded(Call&& call) noexcept {
+  try {
+    return call();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+  } catch (...) {
+    errno = EIO;
+  }
+  return -1;
+}
+
+}  // namespace
+
+namespace sc = socks4::client;
+
+extern "C" {
+
+int SOCKSinit(char* progname) {
+  return guarded([&] {
+    sc::set_program_name(progname);
+    sc::context();
+    return 0;
+  });
+}
+
+int Rconnect(int fd, const sockaddr* address, socklen_t length) {
+  return guarded([&] { return sc::connect_socket(fd, address, length); });
+}
+
+int Rbind(int fd, const sockaddr* address, socklen_t length) {
+  return guarded([&] { return sc::bind_socket(fd, address, length); });
+}
+
+int Rgetsockname(int fd, sockaddr* address, socklen_t* length) {
+  return guarded([&] { return sc::socket_name(fd, address, length); });
+}
+
+int Rlisten(int fd, int backlog) {
+  return guarded([&] { return sc::listen_socket(fd, backlog); });
+}
+
+int Raccept(int fd, sockaddr* address, socklen_t* length) {
+  return guarded([&] { return sc::accept_socket(fd, address, length); });
+}
+
+int Rselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout) {
+  return guarded([&] { return sc::select_sockets(nfds, readfds, writefds, exceptfds, timeout); });
+}
+
+int Rrcmd(char** ahost, unsigned short inport, const char* locuser, const char* remuser,
+          const char* cmd, int* fd2p) {
+  return guarded([&] { return sc::remote_command(ahost, inport, locuser, remuser, cmd, fd2p); });
+}
+
+int Rpoll(pollfd* fds, nfds_t nfds, int timeout) {
+  return guarded([&] { return sc::poll_sockets(fds, nfds, timeout); });
+}
+
+int Rgetsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen) {
+  return guarded([&] { return sc::socket_option(fd, level, optname, optval, optlen); });
+}
+
+}  // extern "C"
