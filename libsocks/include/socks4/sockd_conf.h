@@ -153,4 +153,10 @@ struct MatchInput {
 // The first matching rule, or nullptr (which means deny).
 const Rule* match(const Config& config, const MatchInput& input);
 
+// A rule in canonical sockd.conf syntax, for check mode and log lines, e.g.
+//   permit connect ?=I *=alice,bob 10.0.0.0/8 .example.com ge 1024 : cmd
+// Parsing it again gives the same rule. Addresses with a contiguous mask are written as CIDR;
+// a user list longer than `max_users` names is cut short with ",..." (which does not re-parse).
+std::string to_string(const Rule& rule, size_t max_users = 8);
+
 }  // namespace socks4::conf
