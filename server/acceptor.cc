@@ -1,0 +1,82 @@
+#include "acceptor.h"
+
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+
+namespace sockd {
+namespace {
+
+constexpr int kAcceptsPerWakeup = 64;  // then let the other events of this thread run
+constexpr timeval kPauseWhenOutOfDescriptors{0, 200 * 1000};
+
+}  // namespace
+
+Acceptor::Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets, OnClient on_client)
+    : base_(base), on_client_(std::move(on_client)) {
+  for (auto& socket : sockets) listeners_.push_back({std::move(socket), nullptr});
+}
+
+bool Acceptor::start() {
+  for (Listener& listener : listeners_) {
+    listener.event.reset(event_new(base_, listener.socket.get(), EV_READ | EV_PERSIST,
+                                   &Acceptor::on_readable, this));
+    if (!listener.event || event_add(listener.event.get(), nullptr) != 0) return false;
+  }
+  resume_timer_.reset(evtimer_new(base_, &Acceptor::on_resume, this));
+  return resume_timer_ != nullptr;
+}
+
+void Acceptor::on_readable(evutil_socket_t fd, short, void* arg) {
+  static_cast<Acceptor*>(arg)->accept_from(fd);
+}
+
+void Acceptor::accept_from(int fd) {
+  for (int i = 0; i < kAcceptsPerWakeup && !paused_; ++i) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    int client =
+        accept4(fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client < 0) {
+      switch (errno) {
+        case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+        case EWOULDBLOCK:
+#endif
+          return;
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
+          pause(errno);
+          return;
+        default:  // ECONNABORTED, EINTR, EPERM (firewall), protocol errors: the next one
+          continue;
+      }
+    }
+    socks4::UniqueFd socket(client);
+    int one = 1;
+    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    on_client_(std::move(socket), Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)));
+  }
+}
+
+void Acceptor::pause(int error) {
+  log::warning("cannot accept: %s; pausing accepts for %ld ms", strerror(error),
+               static_cast<long>(kPauseWhenOutOfDescriptors.tv_usec / 1000));
+  paused_ = true;
+  for (Listener& listener : listeners_) event_del(listener.event.get());
+  evtimer_add(resume_timer_.get(), &kPauseWhenOutOfDescriptors);
+}
+
+void Acceptor::on_resume(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Acceptor*>(arg);
+  self->paused_ = false;
+  for (Listener& listener : self->listeners_) event_add(listener.event.get(), nullptr);
+}
+
+}  // namespace sockd

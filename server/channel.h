@@ -1,0 +1,56 @@
+// One direction of a relay (src -> dst): moves bytes with splice(2) through a pooled pipe, or
+// with read/write through a pooled buffer, holding either only while bytes are in flight.
+// Driven by edge-triggered readiness: the caller keeps "readable"/"writable" flags that the
+// channel clears when the kernel says EAGAIN.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "pools.h"
+
+namespace sockd {
+
+class Channel {
+ public:
+  struct Ends {
+    int src;
+    int dst;
+    bool& src_readable;
+    bool& dst_writable;
+  };
+  struct PumpResult {
+    bool moved = false;  // bytes moved or EOF seen
+    bool more = false;   // stopped with work left (budget): pump again soon
+  };
+
+  // Moves what it can now. On EOF from src, once everything is written, shuts dst down for
+  // writing (half-close).
+  PumpResult pump(const Ends& ends, Pools& pools);
+
+  // Bytes to send before anything read from src (what the client sent right after its request).
+  void preload(std::span<const uint8_t> bytes, Pools& pools);
+
+  bool finished() const { return shut_down_; }
+  int error() const { return error_; }  // errno of a failure, 0 if none
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  enum class Step { kMoved, kBlocked, kFailed };
+  Step fill(const Ends& ends, Pools& pools);
+  Step drain(const Ends& ends);
+  void release(Pools& pools);
+  uint32_t capacity(const Pools& pools) const;
+
+  std::unique_ptr<Pipe> pipe_;
+  std::unique_ptr<uint8_t[]> buffer_;
+  uint32_t pending_ = 0;  // bytes in the pipe or buffer
+  uint32_t head_ = 0;     // buffer only: offset of the first pending byte
+  uint64_t bytes_ = 0;    // written to dst
+  int error_ = 0;
+  bool eof_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace sockd

@@ -1,0 +1,47 @@
+// Outbound connection: tries each destination address in turn with non-blocking connects,
+// sharing a time budget between them, and reports the first that succeeds or the last error.
+// Like DnsLookup it never reports from inside start(), and stops silently when destroyed.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "endpoint.h"
+#include "libevent_ptr.h"
+#include "socks4/unique_fd.h"
+
+namespace sockd {
+
+class Connector {
+ public:
+  // On success `error` is 0 and `socket` is connected to `peer`; otherwise `error` is the
+  // errno of the last attempt (ETIMEDOUT when the budget ran out).
+  using Done = std::function<void(int error, socks4::UniqueFd socket, const Endpoint& peer)>;
+
+  explicit Connector(event_base* base) : base_(base) {}
+  Connector(const Connector&) = delete;
+  Connector& operator=(const Connector&) = delete;
+
+  // `budget_ms` covers all attempts; each attempt gets an equal share of what is left.
+  void start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done);
+
+ private:
+  static void on_event(evutil_socket_t, short what, void* arg);
+  void try_next();         // starts attempts until one is in progress or none are left
+  void report(int error);  // calls done_ (deferred if inside start())
+  void attempt_failed(int error);
+
+  event_base* base_;
+  std::vector<Endpoint> addresses_;
+  size_t next_ = 0;
+  int64_t deadline_ms_ = 0;  // monotonic
+  int last_error_ = 0;
+  bool inside_start_ = false;
+  socks4::UniqueFd socket_;
+  EventPtr event_;  // write readiness of socket_, or the attempt's timeout, or a deferred report
+  Done done_;
+};
+
+int64_t monotonic_ms();
+
+}  // namespace sockd

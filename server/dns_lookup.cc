@@ -1,0 +1,114 @@
+#include "dns_lookup.h"
+
+#include <memory>
+#include <utility>
+
+namespace sockd {
+
+struct DnsLookup::Token {
+  DnsLookup* owner;  // nullptr once the owner has cancelled
+  evdns_getaddrinfo_request* request = nullptr;
+  bool inside_start = true;
+  bool completed = false;
+  int error = 0;
+  evutil_addrinfo* result = nullptr;
+};
+
+namespace {
+
+// resolv.conf's nameservers, search list and options, but not DNS_OPTION_HOSTSFILE: that
+// would read /etc/hosts, and the configured hosts_file replaces it.
+constexpr int kResolvConfOptions = DNS_OPTION_NAMESERVERS | DNS_OPTION_SEARCH | DNS_OPTION_MISC |
+                                   DNS_OPTION_NAMESERVERS_NO_DEFAULT;
+
+void load_files(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
+                std::string* warnings) {
+  int status = evdns_base_resolv_conf_parse(dns, kResolvConfOptions, resolv_conf.c_str());
+  if (status != 0 && warnings) {
+    *warnings += "cannot use " + resolv_conf + " (evdns status " + std::to_string(status) + ")" +
+                 (status == 6 ? ": no nameserver lines" : "") + "; ";
+  }
+  if (evdns_base_load_hosts(dns, hosts_file.c_str()) != 0 && warnings)
+    *warnings += "cannot read hosts file " + hosts_file + "; ";
+}
+
+}  // namespace
+
+EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
+                           const std::string& hosts_file, std::string* warnings) {
+  EvdnsBasePtr dns(evdns_base_new(base, 0));
+  if (!dns) return dns;
+  load_files(dns.get(), resolv_conf, hosts_file, warnings);
+  return dns;
+}
+
+void reload_resolver(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
+                     std::string* warnings) {
+  evdns_base_clear_nameservers_and_suspend(dns);
+  evdns_base_search_clear(dns);
+  evdns_base_clear_host_addresses(dns);
+  load_files(dns, resolv_conf, hosts_file, warnings);
+  evdns_base_resume(dns);
+}
+
+void DnsLookup::start(event_base* base, evdns_base* dns, const std::string& name, Done done) {
+  cancel();
+  done_ = std::move(done);
+  evutil_addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_protocol = IPPROTO_TCP;
+  auto token = std::make_unique<Token>(Token{this});
+  evdns_getaddrinfo_request* request =
+      evdns_getaddrinfo(dns, name.c_str(), nullptr, &hints, &DnsLookup::on_result, token.get());
+  if (token->completed) {
+    // Answered already: hand the result over on the next loop pass, not from in here.
+    early_error_ = token->error;
+    early_result_.reset(token->result);
+    early_event_.reset(event_new(base, -1, 0, &DnsLookup::on_early_result, this));
+    event_active(early_event_.get(), EV_TIMEOUT, 1);
+    return;
+  }
+  token->inside_start = false;
+  token->request = request;
+  token_ = token.release();  // the callback frees it
+}
+
+void DnsLookup::cancel() {
+  early_event_.reset();
+  early_result_.reset();
+  if (token_) {
+    Token* token = std::exchange(token_, nullptr);
+    token->owner = nullptr;
+    // Calls back (now or later) with EVUTIL_EAI_CANCEL; the callback frees the token.
+    evdns_getaddrinfo_cancel(token->request);
+  }
+}
+
+void DnsLookup::on_result(int error, evutil_addrinfo* result, void* arg) {
+  auto* raw = static_cast<Token*>(arg);
+  if (raw->inside_start) {
+    raw->completed = true;
+    raw->error = error;
+    raw->result = result;
+    return;
+  }
+  std::unique_ptr<Token> token(raw);
+  AddrinfoPtr owned(result);
+  DnsLookup* owner = token->owner;
+  if (!owner) return;
+  owner->token_ = nullptr;
+  Done done = std::move(owner->done_);
+  done(error, std::move(owned));  // may destroy the owner: nothing after this
+}
+
+void DnsLookup::on_early_result(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<DnsLookup*>(arg);
+  int error = self->early_error_;
+  AddrinfoPtr result = std::move(self->early_result_);
+  Done done = std::move(self->done_);
+  self->early_event_.reset();  // freeing the running event's struct is safe in one thread
+  done(error, std::move(result));
+}
+
+}  // namespace sockd

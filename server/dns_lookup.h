@@ -1,0 +1,55 @@
+// One 4a name lookup through evdns, made safe to abandon: the owner may cancel it or be
+// destroyed at any time, and its callback never runs from inside start().
+//
+// evdns_getaddrinfo may call back before it returns (numeric names, hosts file, early
+// errors), calls back exactly once even after cancel, and leaves the result to the caller; a
+// heap token that outlives the owner absorbs all three.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "libevent_ptr.h"
+
+namespace sockd {
+
+// Creates a resolver for `base` that reads only the given files: nameservers, search list and
+// options from `resolv_conf`, names from `hosts_file` (never the system's defaults).
+// Problems are returned as text in `warnings` (the resolver still works for what loaded).
+EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
+                           const std::string& hosts_file, std::string* warnings);
+
+// Re-reads the files into an existing resolver (SIGHUP).
+void reload_resolver(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
+                     std::string* warnings);
+
+class DnsLookup {
+ public:
+  // error is 0 or an EVUTIL_EAI_* code (evutil_gai_strerror explains it).
+  using Done = std::function<void(int error, AddrinfoPtr result)>;
+
+  DnsLookup() = default;
+  DnsLookup(const DnsLookup&) = delete;
+  DnsLookup& operator=(const DnsLookup&) = delete;
+  ~DnsLookup() { cancel(); }
+
+  // Looks up A and AAAA records for `name`; `done` runs later from the event loop, once.
+  void start(event_base* base, evdns_base* dns, const std::string& name, Done done);
+  // `done` will not run.
+  void cancel();
+  bool pending() const { return token_ != nullptr || early_event_ != nullptr; }
+
+ private:
+  struct Token;
+  static void on_result(int error, evutil_addrinfo* result, void* arg);
+  static void on_early_result(evutil_socket_t, short, void* arg);
+
+  Token* token_ = nullptr;  // owned by the evdns callback while a request is in flight
+  Done done_;
+  // A result that arrived inside start(), delivered on the next loop pass.
+  EventPtr early_event_;
+  int early_error_ = 0;
+  AddrinfoPtr early_result_;
+};
+
+}  // namespace sockd

@@ -1,0 +1,70 @@
+#include "listen_sockets.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sockd {
+namespace {
+
+constexpr int kBacklog = 4096;  // the kernel caps it at net.core.somaxconn
+
+socks4::UniqueFd bind_one(const Endpoint& endpoint, std::string* error) {
+  socks4::UniqueFd fd(socket(endpoint.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) {
+    *error = strerror(errno);
+    return fd;
+  }
+  int one = 1;
+  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // [::] means IPv6 only, so that 0.0.0.0 and [::] can be listed side by side.
+  if (endpoint.family == AF_INET6)
+    setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  sockaddr_storage address;
+  socklen_t length = endpoint.to_sockaddr(address);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      listen(fd.get(), kBacklog) != 0) {
+    *error = strerror(errno);
+    fd.reset();
+  }
+  return fd;
+}
+
+}  // namespace
+
+bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& addresses, int copies,
+                         std::vector<BoundAddress>* bound, std::string* error) {
+  for (const auto& listen : addresses) {
+    Endpoint endpoint;
+    endpoint.port = listen.port;
+    if (inet_pton(AF_INET, listen.host.c_str(), endpoint.address.data()) == 1) {
+      endpoint.family = AF_INET;
+    } else if (inet_pton(AF_INET6, listen.host.c_str(), endpoint.address.data()) == 1) {
+      endpoint.family = AF_INET6;
+    } else {
+      *error = "cannot listen on " + listen.host + ": not a numeric address";
+      return false;
+    }
+    BoundAddress entry;
+    for (int i = 0; i < copies; ++i) {
+      std::string reason;
+      socks4::UniqueFd fd = bind_one(endpoint, &reason);
+      if (!fd) {
+        *error = "cannot listen on " + endpoint.to_string() + ": " + reason;
+        return false;
+      }
+      // Port 0: the first socket got a free port; the others join it there.
+      if (i == 0) endpoint = local_endpoint(fd.get());
+      entry.sockets.push_back(std::move(fd));
+    }
+    entry.endpoint = endpoint;
+    bound->push_back(std::move(entry));
+  }
+  return true;
+}
+
+}  // namespace sockd

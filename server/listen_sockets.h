@@ -1,0 +1,23 @@
+// Binds the listening sockets before anything else starts: one socket per worker thread for
+// each address, all with SO_REUSEPORT on the same port, so the kernel spreads clients.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "endpoint.h"
+#include "socks4/sockd_conf.h"
+#include "socks4/unique_fd.h"
+
+namespace sockd {
+
+struct BoundAddress {
+  Endpoint endpoint;                      // with the real port (port 0 resolved)
+  std::vector<socks4::UniqueFd> sockets;  // one per worker
+};
+
+// Returns false with `error` ("cannot listen on 127.0.0.1:1080: Address already in use").
+bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& addresses, int copies,
+                         std::vector<BoundAddress>* bound, std::string* error);
+
+}  // namespace sockd

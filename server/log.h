@@ -1,0 +1,30 @@
+// sockd's log: one line per event, "sockd[PID]: ..." on stderr or through syslog. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sockd::log {
+
+enum class Target { kStderr, kSyslog };
+
+// Until init() is called, lines go to stderr. `facility` is a syslog facility name
+// ("daemon", "local0" ...); returns false if it is unknown (daemon is used then).
+bool init(Target target, std::string_view facility, bool debug);
+
+// Re-reads the pid for the line prefix (after daemonizing).
+void refresh_pid();
+
+bool debug_enabled();
+
+void info(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void error(const char* format, ...) __attribute__((format(printf, 1, 2)));
+// Only with -d.
+void debug(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+// Untrusted bytes for a log line: printable ASCII stays, everything else (and space and
+// backslash, so fields cannot be forged) becomes \xNN.
+std::string sanitize(std::string_view untrusted);
+
+}  // namespace sockd::log

@@ -1,0 +1,72 @@
+// An established CONNECT (later BIND) connection: relays both directions until both have
+// finished (EOF passed on) or one fails, then closes both sockets and logs the close line.
+//
+// Small on purpose — thousands are held at once: two edge-triggered events (one per socket,
+// registered once for read and write), no buffers while idle, and one idle timer that re-arms
+// itself for the remainder instead of being reset on every read.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <span>
+
+#include "channel.h"
+#include "endpoint.h"
+#include "libevent_ptr.h"
+#include "server_context.h"
+#include "socks4/unique_fd.h"
+
+namespace sockd {
+
+class Worker;
+
+class Relay {
+ public:
+  struct Params {
+    socks4::UniqueFd client;
+    socks4::UniqueFd server;
+    Endpoint client_address;
+    Endpoint server_address;
+    std::span<const uint8_t> early_bytes;  // client bytes that came with the request
+    int idle_timeout_s = 0;                // 0: never
+    ClientSlot slot;
+  };
+
+  Relay(Worker& worker, Params params);
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+  ~Relay();  // logs the close line
+
+  // Registers the events; false if libevent refused (the caller then drops the relay).
+  bool start(std::list<Relay>::iterator self);
+
+ private:
+  enum Side { kClient = 0, kServer = 1 };
+
+  static void on_client_event(evutil_socket_t, short what, void* arg);
+  static void on_server_event(evutil_socket_t, short what, void* arg);
+  static void on_idle_timer(evutil_socket_t, short, void* arg);
+  void on_event(Side side, short what);
+  void pump();
+  void finish(const char* reason);  // destroys *this
+
+  Worker& worker_;
+  std::list<Relay>::iterator self_;
+  ClientSlot slot_;
+  socks4::UniqueFd sockets_[2];
+  // Declared after the sockets so they are freed before the sockets close.
+  EventPtr events_[2];
+  EventPtr idle_timer_;
+  Channel upstream_;    // client -> server
+  Channel downstream_;  // server -> client
+  Endpoint client_address_;
+  Endpoint server_address_;
+  int64_t started_ms_;
+  int64_t last_activity_s_;
+  int idle_timeout_s_;
+  const char* close_reason_ = "server stopping";  // until finish() says otherwise
+  bool readable_[2] = {false, false};
+  bool writable_[2] = {false, false};
+};
+
+}  // namespace sockd

@@ -1,0 +1,52 @@
+// State shared by all worker threads: the active configuration (swapped whole on SIGHUP) and
+// process-wide settings that never change after start.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "socks4/sockd_conf.h"
+
+namespace sockd {
+
+struct ActiveConfig {
+  socks4::conf::Config config;
+  std::string source;  // the file it came from, or "built-in"
+  // True if some rule's destination is an address with a non-zero mask: then a 4a request can
+  // only be decided once its name is resolved. Otherwise the name alone decides, before any DNS.
+  bool rules_need_resolved_address = false;
+};
+
+std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config config,
+                                                       std::string source);
+
+struct ServerContext {
+  std::atomic<std::shared_ptr<const ActiveConfig>> config;
+  bool use_splice = true;
+  std::atomic<int> open_clients{0};  // accepted and not yet closed, all workers
+};
+
+// Counts one accepted client in ServerContext::open_clients for as long as it lives; moves with
+// the client from Session to Relay.
+class ClientSlot {
+ public:
+  ClientSlot() = default;
+  explicit ClientSlot(std::atomic<int>& counter) : counter_(&counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  ClientSlot(ClientSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  ClientSlot& operator=(ClientSlot&& other) noexcept {
+    std::swap(counter_, other.counter_);
+    return *this;
+  }
+  ~ClientSlot() {
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<int>* counter_ = nullptr;
+};
+
+}  // namespace sockd

@@ -1,0 +1,85 @@
+// A client from accept until its request is answered: reads the SOCKS4/4a request, checks the
+// rules, resolves a 4a name, connects out, replies, and hands both sockets to a Relay. Every
+// step is bounded (request size, negotiation and connect timeouts); every way out logs a line.
+#pragma once
+
+#include <array>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connector.h"
+#include "dns_lookup.h"
+#include "endpoint.h"
+#include "libevent_ptr.h"
+#include "server_context.h"
+#include "socks4/proto.h"
+#include "socks4/unique_fd.h"
+
+namespace sockd {
+
+class Worker;
+
+class Session {
+ public:
+  Session(Worker& worker, socks4::UniqueFd client, const Endpoint& peer,
+          std::shared_ptr<const ActiveConfig> config, ClientSlot slot);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start(std::list<Session>::iterator self);
+
+ private:
+  // Room for the request plus what a client sends right after it; more waits in the kernel.
+  static constexpr size_t kBufferSize = 1024;
+  static_assert(kBufferSize > socks4::kMaxRequestSize);
+
+  enum class Phase { kRequest, kConnecting };
+
+  static void on_client_readable(evutil_socket_t, short, void* arg);
+  static void on_timer(evutil_socket_t, short, void* arg);
+  void read_request();
+  void read_early_data();
+  void dispatch();
+  void handle_connect();
+  void handle_bind();  // session_bind.cc
+  void on_resolved(int error, AddrinfoPtr result);
+  void connect_to(std::vector<Endpoint> addresses);
+  void on_connected(int error, socks4::UniqueFd server, const Endpoint& peer);
+
+  // The rule verdict for this request and destination; empty if permitted, else the reason.
+  std::string check_rules(uint32_t destination_ip) const;
+  // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
+  std::string describe() const;
+  bool send_reply(socks4::ReplyCode code);
+  // After a rejection: FIN after the reply, and no unread bytes left to turn the close into a
+  // reset that could destroy the reply before the client reads it.
+  void close_client();
+  // Replies 91, logs "<describe> -> rejected (<reason>)", closes.
+  void reject(const std::string& reason);
+  // Logs "<peer> <what>" and closes without a reply.
+  void drop(const std::string& what);
+  void end();  // destroys *this
+
+  Worker& worker_;
+  std::list<Session>::iterator self_;
+  ClientSlot slot_;
+  std::shared_ptr<const ActiveConfig> config_;
+  socks4::UniqueFd client_;
+  Endpoint peer_;
+  std::string peer_text_;
+  Phase phase_ = Phase::kRequest;
+  socks4::RequestParser parser_;
+  EventPtr read_event_;
+  EventPtr timer_;
+  DnsLookup lookup_;
+  std::optional<Connector> connector_;
+  int64_t deadline_ms_ = 0;    // end of the connect phase (monotonic)
+  std::string resolved_text_;  // " (198.51.100.2)" for 4a log lines
+  size_t early_size_ = 0;      // bytes after the request, at the start of buffer_
+  std::array<uint8_t, kBufferSize> buffer_;
+};
+
+}  // namespace sockd

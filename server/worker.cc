@@ -1,0 +1,168 @@
+#include "worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+
+namespace sockd {
+namespace {
+
+// Idle pipes and buffers kept per thread; the rest are freed when returned.
+constexpr size_t kIdlePipes = 16;
+constexpr size_t kIdleBuffers = 8;
+constexpr int kPipeSize = 1 << 20;
+constexpr uint32_t kBufferSize = 128 << 10;
+
+}  // namespace
+
+Worker::Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets)
+    : context_(context),
+      index_(index),
+      listen_sockets_(std::move(listen_sockets)),
+      pools_{context.use_splice, PipePool(kIdlePipes, kPipeSize),
+             BufferPool(kIdleBuffers, kBufferSize)} {}
+
+Worker::~Worker() {
+  join();
+  // Connections go before the resolver (their lookups cancel into it) and the base.
+  acceptor_.reset();
+  sessions_.clear();
+  relays_.clear();
+  // Cancelled lookups may have deferred callbacks that free their tokens: let them run.
+  if (base_) event_base_loop(base_.get(), EVLOOP_NONBLOCK);
+  control_event_.reset();
+  dns_.reset();
+}
+
+bool Worker::init(std::string* error) {
+  EventConfigPtr config(event_config_new());
+  // Relays rely on edge-triggered readiness (epoll).
+  if (!config || event_config_require_features(config.get(), EV_FEATURE_ET) != 0) {
+    *error = "cannot configure libevent";
+    return false;
+  }
+  event_config_set_flag(config.get(), EVENT_BASE_FLAG_NOLOCK);
+  base_.reset(event_base_new_with_config(config.get()));
+  if (!base_) {
+    *error = "cannot create an event base with edge-triggered events (epoll)";
+    return false;
+  }
+  auto active = context_.config.load();
+  const auto& settings = active->config.settings;
+  std::string warnings;
+  dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file, &warnings);
+  if (!dns_) {
+    *error = "cannot create the resolver";
+    return false;
+  }
+  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+  control_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!control_) {
+    *error = std::string("eventfd: ") + strerror(errno);
+    return false;
+  }
+  control_event_.reset(
+      event_new(base_.get(), control_.get(), EV_READ | EV_PERSIST, &Worker::on_control, this));
+  if (!control_event_ || event_add(control_event_.get(), nullptr) != 0) {
+    *error = "cannot register the control event";
+    return false;
+  }
+  acceptor_.emplace(base_.get(), std::move(listen_sockets_),
+                    [this](socks4::UniqueFd client, const Endpoint& peer) {
+                      accept_client(std::move(client), peer);
+                    });
+  if (!acceptor_->start()) {
+    *error = "cannot register the listening sockets";
+    return false;
+  }
+  return true;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::run() {
+  event_base_dispatch(base_.get());
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::request_stop() {
+  stop_requested_ = true;
+  uint64_t one = 1;
+  ssize_t ignored = write(control_.get(), &one, sizeof one);
+  (void)ignored;
+}
+
+void Worker::request_reload() {
+  reload_requested_ = true;
+  uint64_t one = 1;
+  ssize_t ignored = write(control_.get(), &one, sizeof one);
+  (void)ignored;
+}
+
+void Worker::on_control(evutil_socket_t fd, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  uint64_t count;
+  ssize_t ignored = read(fd, &count, sizeof count);
+  (void)ignored;
+  if (self->stop_requested_) {
+    event_base_loopbreak(self->base_.get());
+    return;
+  }
+  if (self->reload_requested_.exchange(false)) self->reload_resolver();
+}
+
+void Worker::reload_resolver() {
+  auto active = context_.config.load();
+  std::string warnings;
+  sockd::reload_resolver(dns_.get(), active->config.settings.resolv_conf,
+                         active->config.settings.hosts_file, &warnings);
+  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+}
+
+const timeval* Worker::timeout(int seconds) {
+  auto [it, inserted] = timeouts_.try_emplace(seconds, timeval{seconds, 0});
+  if (inserted) {
+    // libevent allows a limited number per base; a plain timeout still works past that.
+    if (const timeval* common = event_base_init_common_timeout(base_.get(), &it->second))
+      it->second = *common;
+  }
+  return &it->second;
+}
+
+void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
+  auto active = context_.config.load();
+  int limit = active->config.settings.max_connections;
+  if (limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
+    log::info("%s refused: %d clients already (max_connections) -> closed",
+              peer.to_string().c_str(), limit);
+    return;
+  }
+  ClientSlot slot(context_.open_clients);
+  auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
+                                   std::move(active), std::move(slot));
+  session->start(session);  // may end the session at once
+}
+
+void Worker::start_relay(Relay::Params params) {
+  auto relay = relays_.emplace(relays_.end(), *this, std::move(params));
+  if (!relay->start(relay)) relays_.erase(relay);
+}
+
+void Worker::end_session(std::list<Session>::iterator session) {
+  sessions_.erase(session);
+}
+
+void Worker::end_relay(std::list<Relay>::iterator relay) {
+  relays_.erase(relay);
+}
+
+}  // namespace sockd

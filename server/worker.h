@@ -1,0 +1,74 @@
+// One event-loop thread: its own event_base, resolver, listening sockets (SO_REUSEPORT lets
+// the kernel spread clients over the workers), pools, and the sessions and relays it owns.
+// Other threads talk to it only through an eventfd (stop, reload), so no libevent object is
+// ever shared between threads.
+#pragma once
+
+#include <atomic>
+#include <list>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "acceptor.h"
+#include "libevent_ptr.h"
+#include "pools.h"
+#include "relay.h"
+#include "server_context.h"
+#include "session.h"
+#include "socks4/unique_fd.h"
+
+namespace sockd {
+
+class Worker {
+ public:
+  Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  // Creates the event base, resolver and listeners; on failure returns false with `error`.
+  bool init(std::string* error);
+  void start();  // runs the loop on a new thread
+  // Thread-safe requests, acted on by the worker thread.
+  void request_stop();
+  void request_reload();
+  void join();
+
+  // For the sessions and relays of this worker (worker thread only).
+  event_base* base() const { return base_.get(); }
+  evdns_base* dns() const { return dns_.get(); }
+  Pools& pools() { return pools_; }
+  // A libevent "common timeout" for `seconds`: thousands of equal timers cost O(1) each.
+  const timeval* timeout(int seconds);
+  void start_relay(Relay::Params params);
+  void end_session(std::list<Session>::iterator session);
+  void end_relay(std::list<Relay>::iterator relay);
+
+ private:
+  static void on_control(evutil_socket_t, short, void* arg);
+  void run();
+  void accept_client(socks4::UniqueFd client, const Endpoint& peer);
+  void reload_resolver();
+
+  ServerContext& context_;
+  int index_;
+  std::vector<socks4::UniqueFd> listen_sockets_;  // until init() hands them to the acceptor
+  socks4::UniqueFd control_;                      // eventfd: stop/reload requests
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
+  Pools pools_;
+  std::map<int, timeval> timeouts_;  // seconds -> (common) timeout
+  // Destroyed in reverse order: connections first, then the resolver, then the base.
+  EventBasePtr base_;
+  EvdnsBasePtr dns_;
+  EventPtr control_event_;
+  std::optional<Acceptor> acceptor_;
+  std::list<Session> sessions_;
+  std::list<Relay> relays_;
+  std::thread thread_;
+};
+
+}  // namespace sockd
