@@ -25,6 +25,16 @@ bool same_socket(int fd, const TrackedSocket& socket) {
   return fstat(fd, &status) == 0 && status.st_ino == socket.inode && status.st_dev == socket.device;
 }
 
+// A finished CONNECT stays in the table, so that a repeated connect gets EISCONN (Linux
+// itself would answer the first one with 0, and we would send a second request); its
+// destination becomes that of a later BIND.
+void note_connected(TrackedSocket& socket) {
+  if (socket.purpose != Purpose::kConnect || socket.accepted) return;
+  socket.accepted = true;  // for a CONNECT: "completion noted"
+  table().last_connect =
+      LastConnect{socket.destination, socket.destination_name, socket.negotiation.server()};
+}
+
 }  // namespace
 
 std::unique_lock<std::mutex> lock_table() {
@@ -67,11 +77,7 @@ std::optional<Progress> drive(int fd) {
   if (socket == nullptr) return std::nullopt;
   Progress progress = socket->negotiation.progress();
   if (progress == Progress::kPending) progress = socket->negotiation.advance(fd);
-  if (progress == Progress::kDone && socket->purpose == Purpose::kConnect) {
-    table().last_connect =
-        LastConnect{socket->destination, socket->destination_name, socket->negotiation.server()};
-    table().sockets.erase(fd);
-  }
+  if (progress == Progress::kDone) note_connected(*socket);
   return progress;
 }
 
@@ -92,9 +98,7 @@ Readiness readiness(int fd) {
       break;
     case Progress::kDone:
       if (socket->purpose == Purpose::kConnect) {
-        table().last_connect =
-            LastConnect{socket->destination, socket->destination_name, negotiation.server()};
-        table().sockets.erase(fd);
+        note_connected(*socket);
         out.tracked = false;  // an ordinary connected socket from now on
       } else if (!socket->accepted) {
         out.ready = POLLIN;  // the inbound connection is there: accept() will not block

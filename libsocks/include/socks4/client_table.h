@@ -43,8 +43,9 @@ bool track(int fd, TrackedSocket socket);
 void forget(int fd);
 bool is_tracked(int fd);
 
-// Moves the negotiation of `fd` forward without blocking. A completed CONNECT leaves the
-// table; a failed one stays until its error is taken. nullopt when `fd` is not tracked.
+// Moves the negotiation of `fd` forward without blocking. A completed CONNECT stays (a
+// repeated connect gets EISCONN); a failed one stays until its error is taken. nullopt when `fd` is
+// not tracked.
 std::optional<Progress> drive(int fd);
 
 // What poll/select should do with `fd` (after driving it once).
