@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <event2/event.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -62,6 +63,18 @@ bool init(Target target, std::string_view facility, bool debug) {
   g_debug = debug;
   refresh_pid();
   return known;
+}
+
+void capture_libevent_messages() {
+  event_set_log_callback([](int severity, const char* message) {
+    if (severity >= EVENT_LOG_ERR) {
+      error("libevent: %s", message);
+    } else if (severity == EVENT_LOG_WARN) {
+      warning("libevent: %s", message);
+    } else {
+      debug("libevent: %s", message);  // evdns nameserver up/down chatter
+    }
+  });
 }
 
 void refresh_pid() {

@@ -12,6 +12,9 @@ enum class Target { kStderr, kSyslog };
 // ("daemon", "local0" ...); returns false if it is unknown (daemon is used then).
 bool init(Target target, std::string_view facility, bool debug);
 
+// Sends libevent's own messages (evdns included) through this log instead of bare stderr.
+void capture_libevent_messages();
+
 // Re-reads the pid for the line prefix (after daemonizing).
 void refresh_pid();
 

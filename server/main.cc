@@ -99,6 +99,7 @@ int Server::run() {
   if (!log::init(target, settings.syslog_facility, options_.debug))
     log::warning("unknown syslog facility '%s', using daemon", settings.syslog_facility.c_str());
 
+  log::capture_libevent_messages();
   const int threads = thread_count(options_, config_);
   std::vector<BoundAddress> bound;
   std::string error;
