@@ -109,6 +109,17 @@ TEST_F(RejectionTest, UntrustedUserIdIsSanitisedInLog) {
   EXPECT_FALSE(sockd().log_lines_with({"user=ev\\x01il\\x0a"}).empty()) << sockd().log();
 }
 
+TEST_F(RejectionTest, EveryLogLineCarriesThePrefix) {
+  // A resolver failure makes libevent talk too; its messages must come through sockd's log.
+  expect_rejected(connect_request_4a("nosuch.invalid", 80));
+  expect_rejected(raw({4, 9}));
+  ASSERT_TRUE(sockd().wait_for_log("cannot resolve", kCloseBound));
+  ASSERT_TRUE(sockd().wait_for_log("bad request", kCloseBound));
+  const std::string prefix = "sockd[" + std::to_string(sockd().pid()) + "]: ";
+  for (const std::string& line : sockd().log_lines_with({}))
+    EXPECT_TRUE(line.starts_with(prefix)) << line;
+}
+
 TEST_F(RejectionTest, StalledRequestIsDroppedAfterNegotiationTimeout) {
   SockdProcess quick(with_config("timeout negotiate 1\npermit 127.0.0.0 255.0.0.0\n"));
   ASSERT_TRUE(quick.start()) << quick.error();

@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "../support/byte_stream.h"
 #include "../support/duplex_transfer.h"
 #include "../support/loopback_server.h"
 #include "../support/socks_client.h"
@@ -78,6 +79,55 @@ TEST_F(RelayTest, PipelinedBytesReachTheDestination) {
   EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
 }
 
+TEST_F(RelayTest, PipelinedBytesWaitFor4aResolution) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  std::vector<uint8_t> bytes = connect_request_4a("only-sockd.test", echo.port());
+  const std::string early = "sent while the name was being resolved\n";
+  bytes.insert(bytes.end(), early.begin(), early.end());
+  UniqueFd fd = send_request(port(), bytes);
+  ASSERT_TRUE(fd);
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
+  auto echoed = recv_exact(fd.get(), early.size());
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
+}
+
+TEST_F(RelayTest, NameWithSeveralAddressesTriesTheNext) {
+  // 127.0.0.2 refuses (nothing listens there); 127.0.0.1 has the echo server.
+  SockdOptions options;
+  options.hosts = "127.0.0.2 multi.test\n127.0.0.1 multi.test\n";
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  LoopbackServer echo(echo_handler);
+  std::optional<Reply> reply;
+  UniqueFd fd = open_relay(port(), connect_request_4a("multi.test", echo.port()), &reply);
+  ASSERT_TRUE(fd) << "reply " << (reply ? static_cast<int>(reply->code) : -1);
+  ASSERT_TRUE(send_all(fd.get(), "ok"));
+  EXPECT_TRUE(recv_exact(fd.get(), 2));
+}
+
+TEST_F(RelayTest, ManyConcurrentRelays) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  constexpr int kClients = 100;
+  std::vector<UniqueFd> relays;
+  for (int i = 0; i < kClients; ++i) {
+    relays.push_back(open_relay(port(), connect_request("127.0.0.1", echo.port())));
+    ASSERT_TRUE(relays.back()) << "client " << i;
+  }
+  // All open at once; each carries its own data.
+  std::vector<uint8_t> data(16384);
+  for (int i = 0; i < kClients; ++i) {
+    ByteStream(static_cast<uint64_t>(i) + 100).fill(data);
+    ASSERT_TRUE(send_all(relays[i].get(), data)) << i;
+    auto back = recv_exact(relays[i].get(), data.size());
+    ASSERT_TRUE(back) << i;
+    EXPECT_TRUE(*back == data) << i;
+  }
+}
+
 TEST_F(RelayTest, GrantedReplyCarriesRequestedPortAndAddress) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   LoopbackServer echo(echo_handler);
@@ -127,6 +177,8 @@ TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
     if (partial) stalled.push_back(std::move(partial));
     std::vector<uint8_t> long_user = connect_request("127.0.0.1", 9, std::string(300, 'u'));
     UniqueFd oversized = send_request(sockd_port, long_user);
+    // Gone while its name is still being resolved (the resolver takes a second to give up).
+    UniqueFd impatient = send_request(sockd_port, connect_request_4a("nosuch.invalid", 80));
     UniqueFd reset = connect_tcp("127.0.0.1", sockd_port);
     if (reset) {
       linger hard{1, 0};  // close with RST
@@ -134,6 +186,9 @@ TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
     }
   }
   transfer_thread.join();
+  stalled.clear();
+  std::this_thread::sleep_for(milliseconds(1500));  // let the abandoned lookups finish
+  EXPECT_TRUE(sockd().process().running());
   // sockd still serves new clients.
   LoopbackServer echo(echo_handler);
   EXPECT_TRUE(open_relay(sockd_port, connect_request("127.0.0.1", echo.port())));
