@@ -147,5 +147,17 @@ TEST(SockdCli, SighupReloadsRules) {
   EXPECT_TRUE(denied) << sockd.log();
 }
 
+TEST(SockdCli, SighupWithInvalidConfigKeepsTheOldOne) {
+  LoopbackServer echo(echo_handler);
+  SockdProcess sockd;
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  std::ofstream(sockd.config_path(), std::ios::trunc) << "deny everything, badly\n";
+  ASSERT_TRUE(sockd.process().signal(SIGHUP));
+  // The complaint names the file; afterwards the old rules still permit.
+  EXPECT_TRUE(sockd.wait_for_log(sockd.config_path() + ":1:", milliseconds(5000))) << sockd.log();
+  EXPECT_TRUE(open_relay(sockd.port(), connect_request("127.0.0.1", echo.port())));
+  EXPECT_TRUE(sockd.process().running());
+}
+
 }  // namespace
 }  // namespace socks4::test

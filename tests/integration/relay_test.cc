@@ -106,6 +106,9 @@ TEST_F(RelayTest, NameWithSeveralAddressesTriesTheNext) {
   ASSERT_TRUE(fd) << "reply " << (reply ? static_cast<int>(reply->code) : -1);
   ASSERT_TRUE(send_all(fd.get(), "ok"));
   EXPECT_TRUE(recv_exact(fd.get(), 2));
+  EXPECT_TRUE(sockd().wait_for_log(
+      "multi.test:" + std::to_string(echo.port()) + " (127.0.0.1) -> granted", milliseconds(3000)))
+      << sockd().log();
 }
 
 TEST_F(RelayTest, ManyConcurrentRelays) {
