@@ -16,12 +16,13 @@
 namespace socksbench {
 namespace {
 
-constexpr int kWindow = 256;
+constexpr int kWindow = 256;        // handshakes in flight at once
+constexpr int kMaxFailures = 1000;  // a proxy refusing everything ends the test early
 using State = EchoClient::State;
 
 class Holder {
  public:
-  Holder(const Options& options) : options_(options) {
+  explicit Holder(const Options& options) : options_(options) {
     if (options.proxy) request_ = socks_connect_request(*options.target);
     clients_.reserve(options.count);
     for (int i = 0; i < options.count; ++i) {
@@ -33,30 +34,47 @@ class Holder {
   // Returns how many connections are held.
   int establish(double deadline) {
     int next = 0, in_flight = 0, held = 0;
-    for (double now = now_seconds(); held < options_.count && now < deadline; now = now_seconds()) {
-      while (in_flight < kWindow && next < options_.count) {
-        if (clients_[next].start(epoll_, next) == State::kFailed) {
+    std::vector<int> retry;  // slots whose attempt failed, to be opened again
+    for (double now = now_seconds();
+         held < options_.count && now < deadline && failures_ < kMaxFailures; now = now_seconds()) {
+      while (in_flight < kWindow && (next < options_.count || !retry.empty())) {
+        int slot = next;
+        if (!retry.empty()) {
+          slot = retry.back();
+          retry.pop_back();
+        } else {
+          ++next;
+        }
+        if (clients_[slot].start(epoll_, slot) == State::kFailed) {
           ++failures_;
-          clients_[next].close();
+          clients_[slot].close();
+          retry.push_back(slot);
           break;  // out of descriptors or ports: let the loop breathe, retry later
         }
-        ++next, ++in_flight;
+        ++in_flight;
       }
       int n = epoll_.wait(events_, kEvents, millis_until(deadline, now));
       for (int e = 0; e < n; ++e) {
-        auto& client = clients_[events_[e].data.u64];
+        int slot = static_cast<int>(events_[e].data.u64);
+        auto& client = clients_[slot];
         State before = client.state();
         State after = client.advance(events_[e].events);
         if (before == State::kDone) {
-          if (after == State::kFailed) ++lost_, --held;  // the proxy dropped a held one
+          if (after == State::kFailed) {  // the proxy dropped a held one
+            ++lost_;
+            --held;
+            client.close();
+          }
           continue;
         }
-        if (after == State::kDone) ++held, --in_flight;
-        if (after == State::kFailed) {
-          // Retry in place: the slot goes back to the pool of ones still to open.
-          ++failures_, --in_flight;
+        if (after == State::kDone) {
+          ++held;
+          --in_flight;
+        } else if (after == State::kFailed) {
+          ++failures_;
+          --in_flight;
           client.close();
-          std::swap(clients_[events_[e].data.u64], clients_[--next]);
+          retry.push_back(slot);
         }
       }
     }

@@ -141,7 +141,11 @@ run_metric() {  # NAME KEY MODE ARGS...
   done
 }
 
-echo "bench: load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench: load average at start: $load_start" >&2
+if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  echo "bench: WARNING: the machine is busy; the figures will be noisy (ratios less so)" >&2
+fi
 run_metric tp1 mib_per_s throughput --target "$discard_addr" --streams 1 --seconds "$seconds"
 run_metric tp8 mib_per_s throughput --target "$discard_addr" --streams 8 --seconds "$seconds"
 run_metric cr1 conn_per_s connrate --target "$ping_addr" --clients 1 --seconds "$seconds"
@@ -160,7 +164,7 @@ stop_all
 # --- table ----------------------------------------------------------------------------------
 tsv=$results/$stamp.tsv
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-";
-                                            else printf "%.2f", a / b }'; }
+                                            else printf "%.3g", a / b }'; }
 {
   printf 'metric\tunit\tdirect\tsockd\tdante\tsockd/direct\tdante/direct\tsockd/dante\n'
   row() {  # NAME KEY UNIT WITH_DIRECT_RATIOS
@@ -182,7 +186,7 @@ cp "$raw" "$results/latest.raw"
 
 echo
 echo "socks4 bench $stamp: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
-  "kernel $(uname -r), load average $load_end at the end"
+  "kernel $(uname -r), load average $load_start at the start, $load_end at the end"
 column -t -s $'\t' "$tsv"
 
 # Targets for sockd (docs/BENCHMARKS.md).
