@@ -52,11 +52,11 @@ bool is_valid_ip(int family, const std::string& text) {
 }
 
 std::optional<LineError> parse_listen(TokenCursor& cursor, ServerSettings& settings) {
+  if (cursor.at_end()) return expected(cursor, "a listen address like 127.0.0.1:1080");
   ListenAddress address;
-  std::optional<std::string> problem = cursor.at_end()
-                                           ? std::optional<std::string>("an address")
-                                           : parse_listen_address(cursor.peek().text, address);
-  if (problem) return expected(cursor, *problem);
+  if (auto problem = parse_listen_address(cursor.peek().text, address)) {
+    return expected(cursor, *problem);
+  }
   cursor.take();
   settings.listen.push_back(address);
   return std::nullopt;

@@ -107,7 +107,9 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Directives, SockdConfErrors,
     ::testing::Values(
-        ErrorCase{"listen", "sockd.conf:1:7: expected an address, found end of line"},
+        ErrorCase{
+            "listen",
+            "sockd.conf:1:7: expected a listen address like 127.0.0.1:1080, found end of line"},
         ErrorCase{"listen localhost",
                   "sockd.conf:1:8: expected a numeric listen address like 127.0.0.1, "
                   "127.0.0.1:1080 or [::1]:1080, found \"localhost\""},
