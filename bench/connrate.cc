@@ -7,6 +7,7 @@
 
 #include "echo_client.h"
 #include "modes.h"
+#include "proc_stats.h"
 
 namespace socksbench {
 
@@ -26,6 +27,7 @@ int run_connrate(const Options& options) {
     while (clients[i].start(epoll, i) == EchoClient::State::kFailed && failed < 1000) ++failed;
   };
 
+  const CpuMeter cpu(options.pid);
   const double start = now_seconds();
   const double deadline = start + options.seconds;
   for (size_t i = 0; i < clients.size(); ++i) restart(i);
@@ -42,12 +44,13 @@ int run_connrate(const Options& options) {
     }
   }
   double seconds = now_seconds() - start;
+  const std::string cpu_use = cpu.summary();
   std::printf(
       "mode=connrate label=%s clients=%d completed=%llu failed=%llu seconds=%.3f "
-      "conn_per_s=%.1f usec_per_conn=%.1f\n",
+      "conn_per_s=%.1f usec_per_conn=%.1f %s\n",
       options.label.c_str(), options.clients, static_cast<unsigned long long>(completed),
       static_cast<unsigned long long>(failed), seconds, completed / seconds,
-      completed ? seconds * 1e6 * options.clients / completed : 0.0);
+      completed ? seconds * 1e6 * options.clients / completed : 0.0, cpu_use.c_str());
   if (failed >= 1000) std::fputs("socksbench connrate: too many failures, gave up\n", stderr);
   return failed < 1000 && completed > 0 ? 0 : 1;
 }

@@ -11,7 +11,7 @@
 
 #include "echo_client.h"
 #include "modes.h"
-#include "proc_rss.h"
+#include "proc_stats.h"
 
 namespace socksbench {
 namespace {
@@ -130,13 +130,13 @@ class Holder {
 }  // namespace
 
 int run_hold(const Options& options) {
-  TreeMemory before = options.pid ? tree_memory(options.pid) : TreeMemory{};
+  TreeUsage before = options.pid ? tree_usage(options.pid) : TreeUsage{};
   Holder holder(options);
   const double start = now_seconds();
   int held = holder.establish(start + options.timeout);
   double seconds = now_seconds() - start;
   usleep(500 * 1000);  // let the proxy finish whatever it does after the last relay starts
-  TreeMemory after = options.pid ? tree_memory(options.pid) : TreeMemory{};
+  TreeUsage after = options.pid ? tree_usage(options.pid) : TreeUsage{};
   int alive = holder.ping_all(now_seconds() + 10);
   int closed = holder.quit_all(now_seconds() + 10);
   long long delta = after.rss_kib - before.rss_kib;

@@ -19,7 +19,7 @@ void usage() {
       "  probe      --target A:P     one echo round trip, retried until --timeout\n"
       "  free-port                   print a currently free loopback TCP port\n"
       "options: --proxy A:P  --streams N  --clients N  --count N  --seconds S  --timeout S\n"
-      "         --pid PID (hold: measure this process tree's VmRSS)  --label TEXT\n",
+      "         --pid PID (measure this process tree's VmRSS and CPU time)  --label TEXT\n",
       stderr);
 }
 

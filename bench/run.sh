@@ -120,7 +120,8 @@ measure() {
   local label=$1 proxy=$2 mode=$3 line
   shift 3
   if [[ $label != direct && -z $proxy ]]; then return 0; fi
-  line=$("$socksbench" "$mode" --label "$label" ${proxy:+--proxy "$proxy"} "$@" || true)
+  line=$("$socksbench" "$mode" --label "$label" ${proxy:+--proxy "$proxy"} \
+    ${pid_of[$label]:+--pid "${pid_of[$label]}"} "$@" || true)
   echo "$line" >>"$raw"
   echo "$line"
 }
@@ -153,7 +154,7 @@ run_metric cr8 conn_per_s connrate --target "$ping_addr" --clients 8 --seconds "
 for path in "${paths[@]}"; do
   echo "bench: holding $hold_count connections via $path" >&2
   line=$(measure "$path" "${proxy_of[$path]}" hold --target "$echo_addr" --count "$hold_count" \
-    --timeout 60 ${pid_of[$path]:+--pid "${pid_of[$path]}"})
+    --timeout 60)
   value[held,$path]=$(field held "$line")
   [[ $path == direct ]] || value[mem,$path]=$(field kib_per_conn "$line")
   sleep 1

@@ -16,6 +16,7 @@
 #include "epoll.h"
 #include "modes.h"
 #include "net.h"
+#include "proc_stats.h"
 
 namespace socksbench {
 namespace {
@@ -97,6 +98,7 @@ int run_throughput(const Options& options) {
   }
   epoll_event events[64];
 
+  const CpuMeter cpu(options.pid);
   const double start = now_seconds();
   const double stop_sending = start + options.seconds;
   for (double now = start; now < stop_sending; now = now_seconds()) {
@@ -126,6 +128,7 @@ int run_throughput(const Options& options) {
     }
   }
 
+  const std::string cpu_use = cpu.summary();
   uint64_t sent = 0, received = 0;
   int bad = 0;
   for (const auto& stream : streams) {
@@ -136,10 +139,10 @@ int run_throughput(const Options& options) {
   double seconds = end - start;
   std::printf(
       "mode=throughput label=%s streams=%d sent=%llu received=%llu seconds=%.3f "
-      "mib_per_s=%.1f bad_streams=%d\n",
+      "mib_per_s=%.1f bad_streams=%d %s\n",
       options.label.c_str(), options.streams, static_cast<unsigned long long>(sent),
       static_cast<unsigned long long>(received), seconds,
-      static_cast<double>(received) / (1 << 20) / seconds, bad);
+      static_cast<double>(received) / (1 << 20) / seconds, bad, cpu_use.c_str());
   return bad == 0 ? 0 : 1;
 }
 
