@@ -11,7 +11,10 @@
 BUILD    ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-BINDIR   ?= $(PREFIX)/sbin
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 
@@ -24,6 +27,7 @@ EVENT_LIBS := -levent_core -levent_extra -levent_pthreads
 GTEST_LIBS := -lgtest -lpthread
 
 VERSION  := 0.1.0
+comma    := ,
 CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 
 LIBSOCKS_SRCS := $(wildcard libsocks/*.cc)
@@ -33,10 +37,20 @@ UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
 E2E_SRCS      := $(wildcard tests/e2e/*.cc)
 BENCH_SRCS    := $(wildcard bench/*.cc)
+PRELOAD_SRCS  := $(wildcard preload/*.cc)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
 LIBSOCKS_A := $(BUILD)/libsocks.a
+SOCKS_SONAME := libsocks.so.0
+LIBSOCKS_SO  := $(BUILD)/libsocks.so.$(VERSION)
+LIBSOCKS_PC  := $(BUILD)/libsocks.pc
+PRELOAD_SO   := $(BUILD)/libsocksify.so
+SOCKSIFY     := $(BUILD)/socksify
+# A plain BSD-sockets C program SOCKSified with -D renames and -lsocks (tests run it).
+PLAIN_CLIENT := $(BUILD)/tests/client_plain_bsd
+RENAMES := -Dconnect=Rconnect -Dbind=Rbind -Dgetsockname=Rgetsockname -Dlisten=Rlisten \
+           -Daccept=Raccept -Dselect=Rselect -Drcmd=Rrcmd
 SOCKD      := $(BUILD)/sockd
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
@@ -52,9 +66,9 @@ BENCH_PKGS := dante-server
 .PHONY: all deps bench-deps run test bench install uninstall clean format
 .DEFAULT_GOAL := all
 
-all: $(SOCKD) $(LIBSOCKS_A)
+all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) $(if $(PRELOAD_SRCS),$(PRELOAD_SO) $(SOCKSIFY))
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(PLAIN_CLIENT)
 
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -63,6 +77,34 @@ $(BUILD)/obj/%.o: %.cc
 $(LIBSOCKS_A): $(call obj,$(LIBSOCKS_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+$(LIBSOCKS_SO): $(call obj,$(LIBSOCKS_SRCS)) libsocks/libsocks.map
+	$(CXX) -shared -Wl,-soname,$(SOCKS_SONAME) -Wl,--version-script,libsocks/libsocks.map \
+	  -Wl,--no-undefined $(LDFLAGS) -o $@ $(call obj,$(LIBSOCKS_SRCS))
+	ln -sf libsocks.so.$(VERSION) $(BUILD)/$(SOCKS_SONAME)
+	ln -sf $(SOCKS_SONAME) $(BUILD)/libsocks.so
+
+$(LIBSOCKS_PC): Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: libsocks' 'Description: SOCKS 4/4a client library (Rconnect and friends)' \
+	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lsocks' \
+	  'Libs.private: -lstdc++ -pthread' > $@
+
+$(PLAIN_CLIENT): tests/integration/client_plain_bsd.c $(LIBSOCKS_SO)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(RENAMES) -o $@ $< \
+	  -L$(BUILD) -lsocks -Wl,-rpath,$(abspath $(BUILD))
+
+# The LD_PRELOAD library: preload/ objects plus libsocks' objects, one self-contained .so.
+$(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*.map)
+	$(CXX) -shared $(if $(wildcard preload/preload.map),-Wl$(comma)--version-script$(comma)preload/preload.map) \
+	  -Wl,--no-undefined $(LDFLAGS) -o $@ $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) -ldl
+
+$(SOCKSIFY): preload/socksify.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PRELOAD_LIB@|$(abspath $(PRELOAD_SO))|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	chmod 755 $@
 
 $(SOCKD): $(call obj,$(SERVER_SRCS)) $(LIBSOCKS_A)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
@@ -101,17 +143,35 @@ bench: bench-deps all $(if $(BENCH_SRCS),$(BENCH_BIN))
 	bench/run.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(SOCKD) $(DESTDIR)$(BINDIR)/sockd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(SOCKD) $(DESTDIR)$(SBINDIR)/sockd
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(LIBSOCKS_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsocks.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SOCKS_SONAME)
+	ln -sf $(SOCKS_SONAME) $(DESTDIR)$(LIBDIR)/libsocks.so
+	install -m 644 $(LIBSOCKS_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 libsocks/include/socks.h $(DESTDIR)$(INCLUDEDIR)/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(LIBSOCKS_PC) > $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc
+	$(if $(wildcard man/libsocks.3),install -m 644 man/libsocks.3 $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(wildcard man/socks.conf.5),install -m 644 man/socks.conf.5 $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(PRELOAD_SRCS),install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1)
+	$(if $(PRELOAD_SRCS),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libsocksify.so)
+	$(if $(PRELOAD_SRCS),sed -e 's|@PRELOAD_LIB@|$(LIBDIR)/libsocksify.so|' -e 's|@VERSION@|$(VERSION)|' preload/socksify.in > $(DESTDIR)$(BINDIR)/socksify && chmod 755 $(DESTDIR)$(BINDIR)/socksify)
+	$(if $(wildcard man/socksify.1),install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 man/sockd.8 $(DESTDIR)$(MANDIR)/man8/sockd.8
 	$(if $(wildcard man/sockd.conf.5),install -m 644 man/sockd.conf.5 $(DESTDIR)$(MANDIR)/man5/)
 	install -d $(DESTDIR)$(PREFIX)/share/doc/socks4/examples
-	install -m 644 etc/sockd.conf $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/sockd.conf
+	install -m 644 etc/sockd.conf etc/socks.conf $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sockd $(DESTDIR)$(MANDIR)/man8/sockd.8 \
-	      $(DESTDIR)$(MANDIR)/man5/sockd.conf.5 \
-	      $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/sockd.conf
+	rm -f $(DESTDIR)$(SBINDIR)/sockd $(DESTDIR)$(MANDIR)/man8/sockd.8 \
+	      $(DESTDIR)$(MANDIR)/man5/sockd.conf.5 $(DESTDIR)$(MANDIR)/man5/socks.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man3/libsocks.3 $(DESTDIR)$(MANDIR)/man1/socksify.1 \
+	      $(DESTDIR)$(LIBDIR)/libsocks.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SOCKS_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libsocks.so $(DESTDIR)$(LIBDIR)/libsocks.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc $(DESTDIR)$(INCLUDEDIR)/socks.h \
+	      $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
+	      $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/sockd.conf $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/socks.conf
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/socks4/examples $(DESTDIR)$(PREFIX)/share/doc/socks4 2>/dev/null
 
 clean:
