@@ -73,9 +73,10 @@ class FirewallTest : public ::testing::Test {
   static bool start_sockd() {
     SockdOptions options;
     options.command_prefix = Testbed::in(bed_->fw(), {});
-    options.listen = kSockdAddr;
-    options.full_config = "hosts_file " + bed_->fw_hosts_file() + "\nresolv_conf " +
-                          bed_->fw_resolv_conf() + "\npermit 192.0.2.0 255.255.255.0\n";
+    options.listen = "";  // from the config's listen directive
+    options.full_config = "listen " + kSockdAddr + "\nhosts_file " + bed_->fw_hosts_file() +
+                          "\nresolv_conf " + bed_->fw_resolv_conf() +
+                          "\npermit 192.0.2.0 255.255.255.0\n";
     sockd_ = std::make_unique<SockdProcess>(options);
     if (!sockd_->start()) {
       sockd_error_ = "sockd in fw did not start: " + sockd_->error();

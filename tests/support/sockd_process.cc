@@ -41,7 +41,8 @@ SockdProcess::SockdProcess(SockdOptions options) : options_(std::move(options)) 
 bool SockdProcess::start(milliseconds timeout) {
   LaunchOptions launch;
   launch.argv = options_.command_prefix;
-  launch.argv.insert(launch.argv.end(), {sockd_binary(), "-F", "-l", options_.listen});
+  launch.argv.insert(launch.argv.end(), {sockd_binary(), "-F"});
+  if (!options_.listen.empty()) launch.argv.insert(launch.argv.end(), {"-l", options_.listen});
   if (options_.write_config) {
     launch.argv.push_back("-f");
     launch.argv.push_back(config_path_);

@@ -23,7 +23,7 @@ struct SockdOptions {
   std::string config = "permit 127.0.0.0 255.0.0.0\n";
   std::string hosts = "127.0.0.1 only-sockd.test\n";
   std::vector<std::string> extra_args = {"-t", "2"};
-  std::string listen = "127.0.0.1:0";  // -l argument
+  std::string listen = "127.0.0.1:0";  // -l argument; empty: none (the config's `listen`)
   bool write_config = true;            // false: run without -f (built-in default config)
   // Put before the sockd command, e.g. {"ip", "netns", "exec", NAME}.
   std::vector<std::string> command_prefix;
