@@ -89,6 +89,11 @@ void expect_clean_stop(int sig) {
   LoopbackServer echo(echo_handler);
   UniqueFd relay = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()));
   ASSERT_TRUE(relay);  // a live relay must not keep sockd from stopping
+  // Nor a half-sent request or a name lookup still in progress.
+  UniqueFd partial = send_request(sockd.port(), std::vector<uint8_t>{4, 1, 0});
+  UniqueFd resolving = send_request(sockd.port(), connect_request_4a("nosuch.invalid", 80));
+  ASSERT_TRUE(partial && resolving);
+  std::this_thread::sleep_for(milliseconds(100));  // let sockd read them first
   ASSERT_TRUE(sockd.process().signal(sig));
   auto status = sockd.process().wait(milliseconds(5000));
   ASSERT_TRUE(status) << "still running after the signal";

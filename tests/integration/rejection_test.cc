@@ -131,6 +131,21 @@ TEST_F(RejectionTest, StalledRequestIsDroppedAfterNegotiationTimeout) {
   EXPECT_TRUE(quick.wait_for_log("timed out", kCloseBound)) << quick.log();
 }
 
+TEST(NegotiationTimeout, TricklingClientIsDroppedToo) {
+  // One byte every 200 ms never completes a 255-byte USERID within the 1 s limit: the limit
+  // must count from the connection, not from the last byte.
+  SockdProcess sockd(with_config("timeout negotiate 1\npermit 127.0.0.0 255.0.0.0\n"));
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  UniqueFd fd = send_request(sockd.port(), raw({4, 1, 0, 80, 127, 0, 0, 1}));
+  ASSERT_TRUE(fd);
+  bool closed = false;
+  for (int i = 0; i < 25 && !closed; ++i) {  // 5 s at most
+    closed = !send_all(fd.get(), "u") || wait_for_close(fd.get(), milliseconds(200));
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(sockd.wait_for_log("timed out", kCloseBound)) << sockd.log();
+}
+
 TEST(DenyRule, DeniedDestinationGets91AndTheRuleLine) {
   LoopbackServer denied(echo_handler), allowed(echo_handler);
   // The generated config has hosts_file and resolv_conf on lines 1 and 2: the deny is line 3.

@@ -1,5 +1,6 @@
 // The relay: bulk data both ways with half-close, pipelined bytes, idle timeout, isolation.
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <future>
@@ -129,6 +130,40 @@ TEST_F(RelayTest, ManyConcurrentRelays) {
     ASSERT_TRUE(back) << i;
     EXPECT_TRUE(*back == data) << i;
   }
+}
+
+TEST_F(RelayTest, ClientHalfClosedRightAfterRequest) {
+  // printf REQUEST DATA | nc: the client's EOF arrives before sockd has connected.
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  std::vector<uint8_t> bytes = connect_request("127.0.0.1", echo.port());
+  const std::string early = "then EOF\n";
+  bytes.insert(bytes.end(), early.begin(), early.end());
+  UniqueFd fd = send_request(port(), bytes);
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(shutdown(fd.get(), SHUT_WR), 0);
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
+  ReadResult rest = read_until_closed(fd.get(), milliseconds(5000));
+  EXPECT_EQ(rest.data, early);  // the echo saw the EOF too and closed its side
+  EXPECT_EQ(rest.end, ReadEnd::kEof);
+}
+
+TEST_F(RelayTest, RequestTrickledByteByByte) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  LoopbackServer echo(echo_handler);
+  UniqueFd fd = connect_tcp("127.0.0.1", port());
+  ASSERT_TRUE(fd);
+  int one = 1;
+  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  for (uint8_t b : connect_request_4a("only-sockd.test", echo.port(), "slow")) {
+    ASSERT_TRUE(send_all(fd.get(), std::span(&b, 1)));
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
 }
 
 TEST_F(RelayTest, GrantedReplyCarriesRequestedPortAndAddress) {
