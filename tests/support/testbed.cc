@@ -1,9 +1,14 @@
 #include "testbed.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "sockd_process.h"
 
@@ -61,7 +66,22 @@ bool Testbed::write_netns_files(const std::string& ns, const std::string& hosts)
   return std::filesystem::exists(dir + "/resolv.conf");
 }
 
+void Testbed::remove_stale_beds() {
+  static const std::regex ours(R"(^(s4t-([0-9]+)-(lan|fw|wan))\b)");
+  std::istringstream list(run_command({"ip", "netns", "list"}, kCommandTimeout).out);
+  for (std::string line; std::getline(list, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, ours)) continue;
+    const pid_t owner = static_cast<pid_t>(std::stol(m[2]));
+    if (kill(owner, 0) == 0 || errno != ESRCH) continue;  // its test process is still alive
+    run_command({"ip", "netns", "del", m[1]}, kCommandTimeout);
+    std::error_code ignored;
+    std::filesystem::remove_all("/etc/netns/" + m[1].str(), ignored);
+  }
+}
+
 bool Testbed::up() {
+  remove_stale_beds();
   for (const std::string& ns : {lan_, fw_, wan_}) {
     if (!run({"ip", "netns", "add", ns})) return false;
     created_namespaces_.push_back(ns);

@@ -30,7 +30,8 @@ class Testbed {
   Testbed(const Testbed&) = delete;
   Testbed& operator=(const Testbed&) = delete;
 
-  // Builds the namespaces; false with the failing command and its output in error().
+  // Builds the namespaces; false with the failing command and its output in error(). First
+  // removes test beds left by test processes that no longer exist (killed before teardown).
   bool up();
   // Removes namespaces and /etc/netns directories this object created. Safe to repeat.
   void down();
@@ -52,6 +53,7 @@ class Testbed {
 
  private:
   bool run(const std::vector<std::string>& argv);
+  static void remove_stale_beds();
   bool write_netns_files(const std::string& ns, const std::string& hosts);
 
   std::string lan_, fw_, wan_;
