@@ -1,0 +1,81 @@
+// Interposers for close and dup/dup2/dup3: the layer's state follows the descriptor.
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "preload_epoll.h"
+#include "preload_guard.h"
+#include "preload_real.h"
+#include "preload_registry.h"
+#include "socks4/client_table.h"
+
+namespace sp = socks4::preload;
+namespace sc = socks4::client;
+
+namespace {
+
+// The descriptor is about to stop naming its socket.
+void drop_state(int fd) {
+  if (sp::any_registered() && sp::registered(fd)) {
+    sp::unregister_socket(fd);
+    sc::forget(fd);
+  }
+  sp::forget_shadows_of(fd);
+}
+
+}  // namespace
+
+extern "C" {
+
+int close(int fd) {
+  const sp::RealCalls& real = sp::real();
+  sp::ReentryGuard guard;
+  if (guard.outermost()) {
+    int saved = errno;
+    sp::shielded([&] {
+      drop_state(fd);
+      return 0;
+    });
+    errno = saved;
+  }
+  return real.close(fd);
+}
+
+int dup(int fd) {
+  const sp::RealCalls& real = sp::real();
+  sp::ReentryGuard guard;
+  int copy = real.dup(fd);
+  if (copy >= 0 && guard.outermost() && sp::any_registered()) {
+    sp::shielded([&] {
+      sp::copy_registration(fd, copy);
+      return 0;
+    });
+  }
+  return copy;
+}
+
+int dup3(int fd, int target, int flags) {
+  const sp::RealCalls& real = sp::real();
+  sp::ReentryGuard guard;
+  if (!guard.outermost() || fd == target) return real.dup3(fd, target, flags);
+  return sp::shielded([&] {
+    drop_state(target);
+    int rc = sp::real().dup3(fd, target, flags);
+    if (rc >= 0) sp::copy_registration(fd, target);
+    return rc;
+  });
+}
+
+int dup2(int fd, int target) {
+  const sp::RealCalls& real = sp::real();
+  sp::ReentryGuard guard;
+  if (!guard.outermost() || fd == target) return real.dup2(fd, target);
+  return sp::shielded([&] {
+    drop_state(target);
+    int rc = sp::real().dup2(fd, target);
+    if (rc >= 0) sp::copy_registration(fd, target);
+    return rc;
+  });
+}
+
+}  // extern "C"

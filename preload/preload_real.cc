@@ -1,0 +1,106 @@
+// Finding the real calls and starting the layer (see preload_real.h).
+#include "preload_real.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+
+#include <mutex>
+#include <optional>
+
+#include "preload_epoll.h"
+#include "preload_names.h"
+#include "preload_registry.h"
+#include "socks4/client_log.h"
+#include "socks4/client_sys.h"
+#include "socks4/client_table.h"
+
+namespace socks4::preload {
+namespace {
+
+template <typename Function>
+void find(Function*& slot, const char* name) {
+  slot = reinterpret_cast<Function*>(dlsym(RTLD_NEXT, name));
+}
+
+RealCalls resolve_all() {
+  RealCalls r{};
+  find(r.connect, "connect");
+  find(r.bind, "bind");
+  find(r.listen, "listen");
+  find(r.accept, "accept");
+  find(r.accept4, "accept4");
+  find(r.getsockname, "getsockname");
+  find(r.getpeername, "getpeername");
+  find(r.getsockopt, "getsockopt");
+  find(r.close, "close");
+  find(r.dup, "dup");
+  find(r.dup2, "dup2");
+  find(r.dup3, "dup3");
+  find(r.poll, "poll");
+  find(r.poll_chk, "__poll_chk");
+  find(r.ppoll, "ppoll");
+  find(r.ppoll_chk, "__ppoll_chk");
+  find(r.select, "select");
+  find(r.pselect, "pselect");
+  find(r.epoll_ctl, "epoll_ctl");
+  find(r.epoll_wait, "epoll_wait");
+  find(r.epoll_pwait, "epoll_pwait");
+  find(r.send, "send");
+  find(r.recv, "recv");
+  find(r.rcmd, "rcmd");
+  find(r.getaddrinfo, "getaddrinfo");
+  find(r.getnameinfo, "getnameinfo");
+  find(r.gethostbyname, "gethostbyname");
+  find(r.gethostbyname2, "gethostbyname2");
+  find(r.gethostbyname_r, "gethostbyname_r");
+  find(r.gethostbyname2_r, "gethostbyname2_r");
+  find(r.gethostbyaddr, "gethostbyaddr");
+  find(r.gethostbyaddr_r, "gethostbyaddr_r");
+  return r;
+}
+
+// Fork handlers: no lock of the layer may be held by another thread at the moment of fork,
+// or the child, which has only the forking thread, would wait for it forever.
+std::optional<std::unique_lock<std::mutex>> g_table_lock_over_fork;
+
+void before_fork() {
+  lock_shadows();
+  lock_registry();
+  g_table_lock_over_fork.emplace(client::lock_table());
+}
+
+void after_fork() {
+  g_table_lock_over_fork.reset();
+  unlock_registry();
+  unlock_shadows();
+}
+
+void start_layer(const RealCalls& r) {
+  client::SysCalls calls{r.connect, r.bind,  r.listen, r.accept, r.getsockname, r.getsockopt,
+                         r.poll,    r.close, r.send,   r.recv,   r.rcmd};
+  client::set_sys_calls(calls);
+  client::set_program_name(program_invocation_short_name);
+  pthread_atfork(before_fork, after_fork, after_fork);
+  fake_names();
+}
+
+}  // namespace
+
+const RealCalls& real() {
+  static const RealCalls calls = [] {
+    RealCalls r = resolve_all();
+    start_layer(r);
+    return r;
+  }();
+  return calls;
+}
+
+namespace {
+// At load time, before the program runs (and so before it can fork or start threads).
+__attribute__((constructor)) void start_at_load() {
+  real();
+}
+}  // namespace
+
+}  // namespace socks4::preload
