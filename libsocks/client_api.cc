@@ -74,4 +74,23 @@ int Rgetsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen)
   return guarded([&] { return sc::socket_option(fd, level, optname, optval, optlen); });
 }
 
+hostent* Rgethostbyname(const char* name) {
+  try {
+    return sc::host_by_name(name);
+  } catch (...) {
+    h_errno = NO_RECOVERY;
+    return nullptr;
+  }
+}
+
+int Rgetaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res) {
+  try {
+    return sc::address_info(node, service, hints, res);
+  } catch (const std::bad_alloc&) {
+    return EAI_MEMORY;
+  } catch (...) {
+    return EAI_FAIL;
+  }
+}
+
 }  // extern "C"

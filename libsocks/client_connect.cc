@@ -7,6 +7,7 @@
 
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
+#include "socks4/client_names.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
@@ -122,6 +123,10 @@ int connect_socket(int fd, const sockaddr* address, socklen_t length) {
       debug_log("fd %d: IPv6 destination: SOCKS4 cannot carry it; connecting directly", fd);
     }
     return sys().connect(fd, address, length);
+  }
+  // A placeholder from Rgethostbyname/Rgetaddrinfo: the server resolves the name (4a).
+  if (std::optional<std::string> name = remote_name_of(ntohl(destination->sin_addr.s_addr))) {
+    return connect_socket_to_name(fd, *name, ntohs(destination->sin_port));
   }
   RouteQuery query;
   query.ip = ntohl(destination->sin_addr.s_addr);

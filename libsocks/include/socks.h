@@ -7,7 +7,8 @@
  * and the SOCKS_* environment variables; see libsocks(3).
  *
  * Extensions beyond the classic set, for programs that use non-blocking connects with
- * poll(2) or read SO_ERROR: -Dpoll=Rpoll -Dgetsockopt=Rgetsockopt.
+ * poll(2) or read SO_ERROR: -Dpoll=Rpoll -Dgetsockopt=Rgetsockopt; and for names only the
+ * SOCKS server can resolve (SOCKS 4a): -Dgethostbyname=Rgethostbyname -Dgetaddrinfo=Rgetaddrinfo.
  */
 #ifndef SOCKS_H
 #define SOCKS_H
@@ -50,6 +51,12 @@ int Rrcmd(char** __restrict ahost, unsigned short inport, const char* __restrict
 int Rpoll(struct pollfd* fds, nfds_t nfds, int timeout);
 int Rgetsockopt(int fd, int level, int optname, void* __restrict optval,
                 socklen_t* __restrict optlen);
+/* A name left to the SOCKS server resolves to a placeholder in 198.18.0.0/15 that Rconnect
+ * sends as a 4a request; other names resolve locally. Free getaddrinfo results with
+ * freeaddrinfo(3). */
+struct hostent* Rgethostbyname(const char* name);
+int Rgetaddrinfo(const char* __restrict node, const char* __restrict service,
+                 const struct addrinfo* __restrict hints, struct addrinfo** __restrict res);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 // errno set. They may throw std::bad_alloc; the C ABI wrappers catch it.
 #pragma once
 
+#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -30,6 +31,13 @@ int listen_socket(int fd, int backlog);
 int accept_socket(int fd, sockaddr* address, socklen_t* length);
 // getsockopt(2): SO_ERROR reports a failed SOCKS negotiation once.
 int socket_option(int fd, int level, int name, void* value, socklen_t* length);
+
+// gethostbyname(3) / getaddrinfo(3): local lookups, except for names left to the SOCKS server
+// (a socks.conf name line routes them through a server, or the local resolver does not know
+// them and they may go through one): those get a placeholder address (client_names.h) that
+// connect_socket turns back into a 4a CONNECT. getaddrinfo results are freed with freeaddrinfo.
+hostent* host_by_name(const char* name);
+int address_info(const char* node, const char* service, const addrinfo* hints, addrinfo** result);
 
 // rcmd(3) through the SOCKS server (stderr channel through BIND); `port` in network order.
 int remote_command(char** host, unsigned short port, const char* local_user,
