@@ -5,7 +5,9 @@
 namespace socks4 {
 namespace {
 
-uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t load_be16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 
 uint32_t load_be32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
@@ -20,27 +22,41 @@ void store_be32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
 }
 
-bool is_hostname_byte(uint8_t c) { return c >= 0x21 && c <= 0x7e; }
+bool is_hostname_byte(uint8_t c) {
+  return c >= 0x21 && c <= 0x7e;
+}
 
-bool is_reply_code(uint8_t cd) { return cd >= 90 && cd <= 93; }
+bool is_reply_code(uint8_t cd) {
+  return cd >= 90 && cd <= 93;
+}
 
 }  // namespace
 
 const char* to_string(ParseError error) {
   switch (error) {
-    case ParseError::kNone: return "no error";
-    case ParseError::kBadVersion: return "not a SOCKS4 request (version byte is not 4)";
-    case ParseError::kBadCommand: return "unknown command (CD is not 1 or 2)";
-    case ParseError::kZeroDestination: return "destination address 0.0.0.0";
-    case ParseError::kUserIdTooLong: return "USERID longer than 255 bytes";
-    case ParseError::kHostnameTooLong: return "HOSTNAME longer than 255 bytes";
-    case ParseError::kHostnameEmpty: return "empty HOSTNAME in a 4a request";
-    case ParseError::kHostnameNotPrintable: return "non-printable byte in HOSTNAME";
+    case ParseError::kNone:
+      return "no error";
+    case ParseError::kBadVersion:
+      return "not a SOCKS4 request (version byte is not 4)";
+    case ParseError::kBadCommand:
+      return "unknown command (CD is not 1 or 2)";
+    case ParseError::kZeroDestination:
+      return "destination address 0.0.0.0";
+    case ParseError::kUserIdTooLong:
+      return "USERID longer than 255 bytes";
+    case ParseError::kHostnameTooLong:
+      return "HOSTNAME longer than 255 bytes";
+    case ParseError::kHostnameEmpty:
+      return "empty HOSTNAME in a 4a request";
+    case ParseError::kHostnameNotPrintable:
+      return "non-printable byte in HOSTNAME";
   }
   return "unknown error";
 }
 
-bool reply_makes_sense(ParseError error) { return error != ParseError::kBadVersion; }
+bool reply_makes_sense(ParseError error) {
+  return error != ParseError::kBadVersion;
+}
 
 ParseStatus RequestParser::fail(ParseError error) {
   error_ = error;
@@ -119,8 +135,12 @@ std::vector<uint8_t> encode_request(const Request& request) {
   const bool is_4a = !request.hostname.empty();
   if (request.user_id.size() > kMaxUserIdLength || request.hostname.size() > kMaxHostnameLength)
     return {};
-  auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
-  if (has_nul(request.user_id) || has_nul(request.hostname)) return {};
+  // Refuse what a parser (ours or a peer's) would refuse, rather than send it.
+  if (request.user_id.find('\0') != std::string::npos) return {};
+  if (!std::all_of(request.hostname.begin(), request.hostname.end(),
+                   [](char c) { return is_hostname_byte(static_cast<uint8_t>(c)); }))
+    return {};
+  if (!is_4a && (request.ip == 0 || is_4a_marker(request.ip))) return {};
 
   std::vector<uint8_t> out(kRequestHeaderSize);
   out[0] = kRequestVersion;

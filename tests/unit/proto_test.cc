@@ -292,12 +292,22 @@ TEST(EncodeRequest, RoundTrips) {
 TEST(EncodeRequest, RefusesOverLimitOrNul) {
   EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, std::string(256, 'u'), "h"}).empty());
   EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, "u", std::string(256, 'h')}).empty());
-  EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, std::string("a\0b", 3), ""}).empty());
+  EXPECT_TRUE(
+      encode_request({Command::kConnect, 80, 0x7f000001, std::string("a\0b", 3), ""}).empty());
   EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, "u", std::string("a\0b", 3)}).empty());
-  EXPECT_EQ(encode_request({Command::kConnect, 80, 1, std::string(255, 'u'), ""}).size(),
+  EXPECT_EQ(encode_request({Command::kConnect, 80, 0x7f000001, std::string(255, 'u'), ""}).size(),
             8u + 256u);
   EXPECT_EQ(encode_request({Command::kConnect, 80, 1, "", std::string(255, 'h')}).size(),
             kMaxRequestSize - kMaxUserIdLength);
+}
+
+// The encoder never produces what the parser would refuse or wait on forever.
+TEST(EncodeRequest, RefusesWhatTheParserRefuses) {
+  EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, "u", "bad host"}).empty());
+  EXPECT_TRUE(encode_request({Command::kConnect, 80, 1, "u", "bad\x01"}).empty());
+  EXPECT_TRUE(encode_request({Command::kConnect, 80, 0, "u", ""}).empty());
+  EXPECT_TRUE(encode_request({Command::kConnect, 80, 7, "u", ""}).empty());
+  EXPECT_FALSE(encode_request({Command::kConnect, 80, 256, "u", ""}).empty());
 }
 
 TEST(Reply, EncodeBytes) {

@@ -26,17 +26,17 @@ enum class Command : uint8_t { kConnect = 1, kBind = 2 };
 
 enum class ReplyCode : uint8_t {
   kGranted = 90,
-  kRejected = 91,        // rejected or failed
-  kNoIdentd = 92,        // sockd cannot reach the client's identd
-  kIdentMismatch = 93,   // identd reports another user than USERID
+  kRejected = 91,       // rejected or failed
+  kNoIdentd = 92,       // sockd cannot reach the client's identd
+  kIdentMismatch = 93,  // identd reports another user than USERID
 };
 
 struct Request {
   Command command = Command::kConnect;
-  uint16_t port = 0;      // host byte order
-  uint32_t ip = 0;        // host byte order; 0.0.0.x (x != 0) for 4a
-  std::string user_id;    // any bytes but NUL, at most kMaxUserIdLength
-  std::string hostname;   // non-empty exactly for 4a requests
+  uint16_t port = 0;     // host byte order
+  uint32_t ip = 0;       // host byte order; 0.0.0.x (x != 0) for 4a
+  std::string user_id;   // any bytes but NUL, at most kMaxUserIdLength
+  std::string hostname;  // non-empty exactly for 4a requests
 
   bool is_4a() const { return !hostname.empty(); }
   friend bool operator==(const Request&, const Request&) = default;
@@ -54,13 +54,13 @@ enum class ParseStatus { kNeedMore, kComplete, kInvalid };
 
 enum class ParseError {
   kNone,
-  kBadVersion,           // VN != 4: not a SOCKS4 client at all
-  kBadCommand,           // CD not 1 or 2
-  kZeroDestination,      // DSTIP 0.0.0.0 (neither an address nor 4a)
+  kBadVersion,       // VN != 4: not a SOCKS4 client at all
+  kBadCommand,       // CD not 1 or 2
+  kZeroDestination,  // DSTIP 0.0.0.0 (neither an address nor 4a)
   kUserIdTooLong,
   kHostnameTooLong,
-  kHostnameEmpty,        // 4a request with an empty HOSTNAME
-  kHostnameNotPrintable, // HOSTNAME byte outside 0x21..0x7e
+  kHostnameEmpty,         // 4a request with an empty HOSTNAME
+  kHostnameNotPrintable,  // HOSTNAME byte outside 0x21..0x7e
 };
 
 // Human-readable reason, for log lines.
@@ -71,7 +71,9 @@ const char* to_string(ParseError error);
 bool reply_makes_sense(ParseError error);
 
 // True for 0.0.0.x with x != 0: the 4a marker.
-constexpr bool is_4a_marker(uint32_t ip) { return ip != 0 && ip <= 0xff; }
+constexpr bool is_4a_marker(uint32_t ip) {
+  return ip != 0 && ip <= 0xff;
+}
 
 // Incremental request parser. Feed bytes as they arrive; it consumes only the request, so
 // bytes a client pipelines after it stay with the caller. Reports invalid input as early as
@@ -113,7 +115,9 @@ struct RequestParse {
 RequestParse parse_request(std::span<const uint8_t> input);
 
 // Encodes a request. A 4a request (non-empty hostname) gets DSTIP 0.0.0.1 unless `ip` already
-// holds a 4a marker. Returns an empty vector if a field is over its limit or contains NUL.
+// holds a 4a marker. Returns an empty vector for anything RequestParser would refuse: a field
+// over its limit, NUL in USERID, a non-printable HOSTNAME byte, or (without a hostname) DSTIP
+// 0.0.0.0 or a 4a marker.
 std::vector<uint8_t> encode_request(const Request& request);
 
 std::array<uint8_t, kReplySize> encode_reply(const Reply& reply);
