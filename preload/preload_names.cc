@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "preload_settings.h"
+#include "socks4/client_context.h"
 #include "socks4/client_log.h"
 
 namespace socks4::preload {
@@ -27,6 +28,17 @@ std::optional<uint32_t> remote_address_for(const char* name) {
     }
   }
   return ip;
+}
+
+bool conf_sends_name_through_server(const char* name) {
+  std::shared_ptr<const client::ClientContext> ctx = client::context();
+  if (!ctx->config) return false;
+  client::RouteQuery query;
+  query.name = normalize_fake_name(name);
+  query.user = ctx->env.username;
+  client::RouteDecision decision = client::route(ctx->config, ctx->default_servers, query);
+  return decision.action == client::RouteAction::kSockd && decision.rule != nullptr &&
+         !decision.rule->name.empty();
 }
 
 std::optional<std::string> remote_name_of(uint32_t ip) {

@@ -18,6 +18,10 @@ FakeNames* fake_names();
 // call this only after the local lookup failed with an error that means "unknown here".
 std::optional<uint32_t> remote_address_for(const char* name);
 
+// Whether a socks.conf line naming this host or its domain sends it through a server: such a
+// name is remote at once, even in fallback mode (no local query leaks it).
+bool conf_sends_name_through_server(const char* name);
+
 // The name behind a fake address (host byte order), if known.
 std::optional<std::string> remote_name_of(uint32_t ip);
 

@@ -33,6 +33,16 @@ bool may_be_remote(const char* name) {
          !socks4::always_local_name(name) && sp::socks_configured();
 }
 
+// Fallback mode asks the host first, unless socks.conf sends the name through a server.
+bool local_lookup_first(const char* name, const char*& why) {
+  if (sp::settings().resolve != socks4::ResolveMode::kFallback) return false;
+  if (sp::conf_sends_name_through_server(name)) {
+    why = "socks.conf sends it through a server";
+    return false;
+  }
+  return true;
+}
+
 std::optional<uint32_t> remote_address(const char* name, const char* local_error) {
   std::optional<uint32_t> ip = sp::remote_address_for(name);
   if (ip) {
@@ -51,7 +61,7 @@ int addrinfo_for(const char* node, const char* service, const addrinfo* hints, a
     return real.getaddrinfo(node, service, hints, result);
   }
   const char* why = "SOCKS_RESOLVE=remote";
-  if (sp::settings().resolve == socks4::ResolveMode::kFallback) {
+  if (local_lookup_first(node, why)) {
     int rc = real.getaddrinfo(node, service, hints, result);
     if (!socks4::local_failure_means_remote(rc)) return rc;
     why = gai_strerror(rc);
@@ -74,7 +84,7 @@ hostent* host_by_name(const char* name, int family) {
   const sp::RealCalls& real = sp::real();
   if (family != AF_INET || !may_be_remote(name)) return real.gethostbyname2(name, family);
   const char* why = "SOCKS_RESOLVE=remote";
-  if (sp::settings().resolve == socks4::ResolveMode::kFallback) {
+  if (local_lookup_first(name, why)) {
     hostent* local = real.gethostbyname2(name, family);
     if (local != nullptr || !socks4::local_h_errno_means_remote(h_errno)) return local;
     why = hstrerror(h_errno);
@@ -92,7 +102,7 @@ int host_by_name_r(const char* name, int family, hostent* entry, char* buffer, s
     return real.gethostbyname2_r(name, family, entry, buffer, size, result, h_error);
   }
   const char* why = "SOCKS_RESOLVE=remote";
-  if (sp::settings().resolve == socks4::ResolveMode::kFallback) {
+  if (local_lookup_first(name, why)) {
     int rc = real.gethostbyname2_r(name, family, entry, buffer, size, result, h_error);
     if (*result != nullptr || rc == ERANGE || !socks4::local_h_errno_means_remote(*h_error)) {
       return rc;
