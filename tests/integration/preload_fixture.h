@@ -58,7 +58,7 @@ class PreloadTest : public SockdTest {
   }
 
   // /usr/bin/python3 with `script` (written to a file) and its arguments, under socksify.
-  CommandResult run_python(const std::string& script, const std::vector<std::string>& args,
+  CommandResult run_python(const std::string& script, const std::vector<std::string>& args = {},
                            const std::map<std::string, std::string>& env = {},
                            const std::string& server = "") {
     std::vector<std::string> argv = {"/usr/bin/python3", files_.write("script.py", script)};
