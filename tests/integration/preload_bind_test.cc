@@ -1,0 +1,94 @@
+// Active-FTP-style BIND under socksify: after a CONNECT to an application server, an unmodified
+// program's bind/getsockname/listen/accept go through the SOCKS server's BIND. The program
+// announces the server's address (as in an FTP PORT command), the application server connects
+// there, and accept() returns the relayed stream with the application server as peer.
+// Against Dante's danted (SOCKS 4 BIND) while sockd answers BIND with 91.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "../support/loopback_server.h"
+#include "../support/socket_io.h"
+#include "client_danted.h"
+#include "preload_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+// Reads "PORT <ip> <port>\n" on the control connection, connects there and sends a line
+// naming its own port, so the client can check who its accepted peer is.
+void data_channel_server(int control) {
+  std::string line;
+  char c;
+  while (line.size() < 200 && recv(control, &c, 1, 0) == 1 && c != '\n') line += c;
+  std::istringstream words(line);
+  std::string verb, ip;
+  int data_port = 0;
+  words >> verb >> ip >> data_port;
+  if (verb != "PORT" || data_port <= 0 || data_port > 65535) return;
+  UniqueFd data = connect_tcp(ip, static_cast<uint16_t>(data_port));
+  if (!data) return;
+  send_all(data.get(), "data from port " + std::to_string(local_port(data.get())) + "\n");
+}
+
+const char* const kActiveClient = R"(
+import socket, sys
+ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)
+data = socket.socket()
+data.bind((ctl.getsockname()[0], 0))
+ip, port = data.getsockname()
+data.listen(1)
+ctl.sendall(('PORT %s %d\n' % (ip, port)).encode())
+conn, peer = data.accept()
+conn.settimeout(15)
+line = conn.makefile().readline()
+print('announced', ip, port)
+print(line.strip())
+print('peer port', peer[1])
+)";
+
+TEST_F(PreloadTest, ActiveDataChannelThroughDantedBind) {
+  DantedProcess danted;
+  ASSERT_TRUE(danted.start()) << danted.error();
+  LoopbackServer app(data_channel_server);
+  CommandResult r = run_python(kActiveClient, {std::to_string(app.port())}, {},
+                               "127.0.0.1:" + std::to_string(danted.port()));
+  ASSERT_EQ(r.exit_code, 0) << r.err << "\ndanted log:\n" << danted.log();
+  std::istringstream out(r.out);
+  std::string announced, ip, data_word, from, port_word, peer_word, peer_port_word;
+  int announced_port = 0, data_port = 0, peer_port = 0;
+  out >> announced >> ip >> announced_port >> data_word >> from >> port_word >> data_port >>
+      peer_word >> port_word >> peer_port;
+  EXPECT_EQ(ip, "127.0.0.1") << r.out;
+  EXPECT_GT(announced_port, 0) << r.out;
+  EXPECT_EQ(peer_port, data_port) << "accept() must name the application server\n" << r.out;
+  // danted saw the BIND (and the inbound connection) for this client.
+  const std::string log = danted.log();
+  EXPECT_NE(log.find("tcp/bind"), std::string::npos) << log;
+  EXPECT_NE(log.find("." + std::to_string(announced_port)), std::string::npos) << log;
+}
+
+// sockd refuses BIND for now: the program's bind() fails instead of silently listening
+// locally, where the application server outside could never reach it.
+TEST_F(PreloadTest, BindRefusedBySockdFailsTheProgramsBind) {
+  LoopbackServer app(data_channel_server);
+  CommandResult r = run_python(
+      "import errno, socket, sys\n"
+      "ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)\n"
+      "data = socket.socket()\n"
+      "try:\n"
+      "    data.bind((ctl.getsockname()[0], 0))\n"
+      "    print('bound')\n"
+      "except OSError as e:\n"
+      "    print(errno.errorcode[e.errno])\n",
+      {std::to_string(app.port())});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (sockd().log().find("BIND is not supported") == std::string::npos) {
+    EXPECT_EQ(r.out, "bound\n");  // sockd's BIND has landed
+  } else {
+    EXPECT_EQ(r.out, "ECONNREFUSED\n");
+  }
+}
+
+}  // namespace
+}  // namespace socks4::test

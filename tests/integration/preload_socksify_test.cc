@@ -1,0 +1,74 @@
+// The socksify wrapper: options become environment variables, the preload is put first in
+// LD_PRELOAD without dropping what was there, and the command's exit status comes back.
+#include <gtest/gtest.h>
+
+#include "../support/child_process.h"
+#include "preload_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+CommandResult socksify(std::vector<std::string> args,
+                       const std::map<std::string, std::string>& env = {}) {
+  args.insert(args.begin(), socksify_path());
+  return run_command(args, milliseconds(15000), env);
+}
+
+TEST(SocksifyTest, HelpAndVersion) {
+  CommandResult help = socksify({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: socksify [options] COMMAND [ARGS...]"), std::string::npos);
+  EXPECT_NE(help.out.find("-r MODE"), std::string::npos);
+  CommandResult version = socksify({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, "socksify (socks4) " SOCKS4_VERSION "\n");
+}
+
+TEST(SocksifyTest, OptionsBecomeEnvironment) {
+  CommandResult r =
+      socksify({"-s", "192.0.2.1:1080,192.0.2.9", "-u", "alice", "-d", "-r", "remote", "sh", "-c",
+                "echo $SOCKS_SERVER $SOCKS_USERNAME $SOCKS_DEBUG $SOCKS_RESOLVE"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "192.0.2.1:1080,192.0.2.9 alice 1 remote\n");
+}
+
+TEST(SocksifyTest, PreloadGoesFirstAndKeepsWhatWasThere) {
+  // libc itself is a harmless library to preload.
+  CommandResult r = socksify({"-s", "127.0.0.1:1", "sh", "-c", "echo \"$LD_PRELOAD\""},
+                             {{"LD_PRELOAD", "libc.so.6"}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.ends_with("/libsocksify.so libc.so.6\n")) << r.out;
+}
+
+TEST(SocksifyTest, ExitStatusOfTheCommand) {
+  EXPECT_EQ(socksify({"-s", "127.0.0.1:1", "sh", "-c", "exit 42"}).exit_code, 42);
+  EXPECT_EQ(socksify({"-s", "127.0.0.1:1", "true"}).exit_code, 0);
+  EXPECT_EQ(socksify({"-s", "127.0.0.1:1", "/nonexistent/program"}).exit_code, 127);
+}
+
+TEST(SocksifyTest, BadUsageIsReported) {
+  CommandResult none = socksify({});
+  EXPECT_EQ(none.exit_code, 125);
+  EXPECT_NE(none.err.find("Usage:"), std::string::npos);
+  CommandResult mode = socksify({"-r", "sometimes", "true"});
+  EXPECT_EQ(mode.exit_code, 125);
+  EXPECT_NE(mode.err.find("fallback, remote or local"), std::string::npos) << mode.err;
+  CommandResult option = socksify({"-x", "true"});
+  EXPECT_EQ(option.exit_code, 125);
+  EXPECT_NE(option.err.find("unknown option '-x'"), std::string::npos) << option.err;
+  CommandResult conf = socksify({"-c", "/nonexistent/socks.conf", "true"});
+  EXPECT_EQ(conf.exit_code, 125);
+}
+
+TEST(SocksifyTest, WarnsWhenNothingIsConfigured) {
+  CommandResult r = socksify({"true"}, {{"SOCKS_CONF", ""}, {"SOCKS_SERVER", ""}});
+  EXPECT_EQ(r.exit_code, 0);
+  if (access("/etc/socks.conf", F_OK) != 0) {
+    EXPECT_NE(r.err.find("connections go direct"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace socks4::test
