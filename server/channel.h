@@ -33,6 +33,7 @@ class Channel {
   void preload(std::span<const uint8_t> bytes, Pools& pools);
 
   bool finished() const { return shut_down_; }
+  bool source_ended() const { return eof_; }
   int error() const { return error_; }  // errno of a failure, 0 if none
   uint64_t bytes() const { return bytes_; }
 

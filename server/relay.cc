@@ -79,6 +79,18 @@ void Relay::on_server_event(evutil_socket_t, short what, void* arg) {
 void Relay::on_event(Side side, short what) {
   if (what & EV_READ) readable_[side] = true;
   if (what & EV_WRITE) writable_[side] = true;
+  // A socket that already sent EOF is not read again, so a later reset would go unnoticed
+  // while the other direction idles: ask for it.
+  const Channel& incoming = side == kClient ? upstream_ : downstream_;
+  if ((what & EV_READ) && incoming.source_ended()) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (getsockopt(sockets_[side].get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
+        error != 0) {
+      finish(strerror(error));
+      return;
+    }
+  }
   pump();
 }
 
@@ -92,7 +104,7 @@ void Relay::pump() {
       pools);
   if (int error = upstream_.error() ? upstream_.error() : downstream_.error(); error != 0) {
     // A reset on one side is passed on as a reset to the other, not as an orderly close.
-    if (error == ECONNRESET) {
+    if (error == ECONNRESET || error == EPIPE) {
       linger abort{1, 0};
       for (auto& socket : sockets_)
         setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
