@@ -50,7 +50,7 @@ SOCKSIFY     := $(BUILD)/socksify
 # A plain BSD-sockets C program SOCKSified with -D renames and -lsocks (tests run it).
 PLAIN_CLIENT := $(BUILD)/tests/client_plain_bsd
 RENAMES := -Dconnect=Rconnect -Dbind=Rbind -Dgetsockname=Rgetsockname -Dlisten=Rlisten \
-           -Daccept=Raccept -Dselect=Rselect -Drcmd=Rrcmd
+           -Daccept=Raccept -Dselect=Rselect -Drcmd=Rrcmd -Dgethostbyname=Rgethostbyname
 SOCKD      := $(BUILD)/sockd
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
