@@ -60,7 +60,8 @@ TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(
 
 # Debian packages the build, the tests and the benchmarks need.
 BUILD_PKGS := g++ make pkg-config libevent-dev googletest libgtest-dev
-TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps
+TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp telnet git \
+              python3-pyftpdlib dante-server
 BENCH_PKGS := dante-server
 
 .PHONY: all deps bench-deps run test bench install uninstall clean format
