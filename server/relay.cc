@@ -35,7 +35,6 @@ Relay::Relay(Worker& worker, Params params)
 }
 
 Relay::~Relay() {
-  if (!close_reason_) return;  // nothing to log: never started
   double seconds = static_cast<double>(monotonic_ms() - started_ms_) / 1000.0;
   std::string client = client_address_.to_string();
   std::string server = server_address_.to_string();
@@ -87,7 +86,7 @@ void Relay::on_event(Side side, short what) {
     socklen_t length = sizeof error;
     if (getsockopt(sockets_[side].get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
         error != 0) {
-      finish(strerror(error));
+      fail(error);
       return;
     }
   }
@@ -103,13 +102,7 @@ void Relay::pump() {
       {sockets_[kServer].get(), sockets_[kClient].get(), readable_[kServer], writable_[kClient]},
       pools);
   if (int error = upstream_.error() ? upstream_.error() : downstream_.error(); error != 0) {
-    // A reset on one side is passed on as a reset to the other, not as an orderly close.
-    if (error == ECONNRESET || error == EPIPE) {
-      linger abort{1, 0};
-      for (auto& socket : sockets_)
-        setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
-    }
-    finish(strerror(error));
+    fail(error);
     return;
   }
   if (upstream_.finished() && downstream_.finished()) {
@@ -131,6 +124,16 @@ void Relay::on_idle_timer(evutil_socket_t, short, void* arg) {
   }
   timeval rest{static_cast<time_t>(self->idle_timeout_s_ - idle), 0};
   evtimer_add(self->idle_timer_.get(), &rest);
+}
+
+void Relay::fail(int error) {
+  // A reset on one side is passed on as a reset to the other, not as an orderly close.
+  if (error == ECONNRESET || error == EPIPE) {
+    linger abort{1, 0};
+    for (auto& socket : sockets_)
+      setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  }
+  finish(strerror(error));
 }
 
 void Relay::finish(const char* reason) {

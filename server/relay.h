@@ -48,7 +48,8 @@ class Relay {
   static void on_idle_timer(evutil_socket_t, short, void* arg);
   void on_event(Side side, short what);
   void pump();
-  void finish(const char* reason);  // destroys *this
+  void fail(int error);             // closes at once; destroys *this
+  void finish(const char* reason);  // destroys *this; "" for a normal end
 
   Worker& worker_;
   std::list<Relay>::iterator self_;
