@@ -13,10 +13,12 @@
 namespace sockd {
 namespace {
 
-int64_t coarse_seconds() {
+// Milliseconds from the coarse clock: cheap enough to read on every transfer, and fine
+// enough that an idle timeout of N seconds never fires after less than N seconds of silence.
+int64_t coarse_ms() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return now.tv_sec;
+  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
 }
 
 }  // namespace
@@ -27,7 +29,7 @@ Relay::Relay(Worker& worker, Params params)
       client_address_(params.client_address),
       server_address_(params.server_address),
       started_ms_(monotonic_ms()),
-      last_activity_s_(coarse_seconds()),
+      last_activity_ms_(coarse_ms()),
       idle_timeout_s_(params.idle_timeout_s) {
   sockets_[kClient] = std::move(params.client);
   sockets_[kServer] = std::move(params.server);
@@ -109,7 +111,7 @@ void Relay::pump() {
     finish("");
     return;
   }
-  if (up.moved || down.moved) last_activity_s_ = coarse_seconds();
+  if (up.moved || down.moved) last_activity_ms_ = coarse_ms();
   // Work left after the budget: continue on the next loop pass (edge-triggered events would
   // not fire again for data that is already there).
   if (up.more || down.more) event_active(events_[kClient].get(), EV_TIMEOUT, 1);
@@ -117,12 +119,15 @@ void Relay::pump() {
 
 void Relay::on_idle_timer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Relay*>(arg);
-  int64_t idle = coarse_seconds() - self->last_activity_s_;
-  if (idle >= self->idle_timeout_s_) {
+  const int64_t limit_ms = int64_t{self->idle_timeout_s_} * 1000;
+  const int64_t idle_ms = coarse_ms() - self->last_activity_ms_;
+  if (idle_ms >= limit_ms) {
     self->finish("idle timeout");
     return;
   }
-  timeval rest{static_cast<time_t>(self->idle_timeout_s_ - idle), 0};
+  const int64_t rest_ms = limit_ms - idle_ms;
+  timeval rest{static_cast<time_t>(rest_ms / 1000),
+               static_cast<suseconds_t>(rest_ms % 1000 * 1000)};
   evtimer_add(self->idle_timer_.get(), &rest);
 }
 

@@ -63,7 +63,7 @@ class Relay {
   Endpoint client_address_;
   Endpoint server_address_;
   int64_t started_ms_;
-  int64_t last_activity_s_;
+  int64_t last_activity_ms_;
   int idle_timeout_s_;
   const char* close_reason_ = "server stopping";  // until finish() says otherwise
   bool readable_[2] = {false, false};
