@@ -32,6 +32,8 @@ CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 
 LIBSOCKS_SRCS := $(wildcard libsocks/*.cc)
 SERVER_SRCS   := $(wildcard server/*.cc)
+# Everything of sockd but main(), so unit tests can link the server's pure parts.
+SERVER_LIB_SRCS := $(filter-out server/main.cc,$(SERVER_SRCS))
 SUPPORT_SRCS  := $(wildcard tests/support/*.cc)
 UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
@@ -42,6 +44,7 @@ PRELOAD_SRCS  := $(wildcard preload/*.cc)
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
 LIBSOCKS_A := $(BUILD)/libsocks.a
+LIBSOCKD_A := $(BUILD)/libsockd.a
 SOCKS_SONAME := libsocks.so.0
 LIBSOCKS_SO  := $(BUILD)/libsocks.so.$(VERSION)
 LIBSOCKS_PC  := $(BUILD)/libsocks.pc
@@ -107,12 +110,16 @@ $(SOCKSIFY): preload/socksify.in
 	sed -e 's|@PRELOAD_LIB@|$(abspath $(PRELOAD_SO))|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 	chmod 755 $@
 
-$(SOCKD): $(call obj,$(SERVER_SRCS)) $(LIBSOCKS_A)
+$(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SOCKD): $(call obj,server/main.cc) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
 
-$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBSOCKS_A)
+$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest_main $(GTEST_LIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest_main $(GTEST_LIBS) $(EVENT_LIBS)
 
 $(INTEG_BIN): $(call obj,$(INTEG_SRCS) $(SUPPORT_SRCS)) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)

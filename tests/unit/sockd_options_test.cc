@@ -1,8 +1,5 @@
 // sockd's command-line parser (server/options.cc), a pure function of argv.
-//
-// The unit-test binary links only libsocks, so the parser's source is compiled into this test
-// directly; it depends on nothing but libc.
-#include "../../server/options.cc"
+#include "../../server/options.h"
 
 #include <gtest/gtest.h>
 
