@@ -149,9 +149,18 @@ run_metric() {  # NAME KEY MODE ARGS...
   done
 }
 
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: load average at start: $load_start" >&2
-if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+# How many cores something else keeps busy right now (2-second sample; our servers are idle).
+busy_cores() {
+  local before after
+  before=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+  sleep 2
+  after=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+  awk -v b="$before" -v a="$after" -v n="$(nproc)" 'BEGIN { split(b, x, " "); split(a, y, " ");
+    busy = y[1] - x[1]; idle = y[2] - x[2]; printf "%.2f", busy + idle ? n * busy / (busy + idle) : 0 }'
+}
+busy_start=$(busy_cores)
+echo "bench: cores busy with other work before the start: $busy_start" >&2
+if awk -v b="$busy_start" 'BEGIN { exit !(b > 0.2) }'; then
   echo "bench: WARNING: the machine is busy; the figures will be noisy (ratios less so)" >&2
 fi
 for round in $(seq "$rounds"); do
@@ -169,8 +178,8 @@ for path in "${paths[@]}"; do
   [[ $path == direct ]] || value[mem,$path]=$(field kib_per_conn "$line")
   sleep 1
 done
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_all
+busy_end=$(busy_cores)
 
 # --- table ----------------------------------------------------------------------------------
 tsv=$results/$stamp.tsv
@@ -197,7 +206,7 @@ cp "$raw" "$results/latest.raw"
 
 echo
 echo "socks4 bench $stamp: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
-  "kernel $(uname -r), load average $load_start at the start, $load_end at the end"
+  "kernel $(uname -r); cores busy with other work: $busy_start before, $busy_end after"
 column -t -s $'\t' "$tsv"
 
 # Targets for sockd (docs/BENCHMARKS.md).
