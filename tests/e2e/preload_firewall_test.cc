@@ -5,15 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "../support/byte_stream.h"
-#include "../support/sockd_process.h"
-#include "../support/temp_dir.h"
-#include "../support/testbed.h"
+#include "../support/firewall_bed.h"
 
 namespace socks4::test {
 namespace {
@@ -22,7 +19,7 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr milliseconds kTimeout{60000};
-const std::string kSockdAddr = std::string(Testbed::kFwLanIp) + ":1080";
+const std::string& kSockdAddr = FirewallBed::kSockdAddress;
 const std::string kWanIp = Testbed::kWanIp;
 const std::string kWanName = Testbed::kWanName;
 
@@ -97,145 +94,95 @@ sys.stdout.write(seen.decode(errors='replace'))
 sys.exit(0 if step == len(script) else 1)
 )";
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
 class PreloadFirewallTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() != 0 && !in_ci()) {
-      skip_reason_ = "network namespaces need root (run as root, or with CI=true to insist)";
-      return;
-    }
-    bed_ = std::make_unique<Testbed>();
-    if (!bed_->up()) {
-      setup_error_ = "cannot build the test bed: " + bed_->error();
-      return;
-    }
-    files_ = std::make_unique<TempDir>();
+    bed_ = std::make_unique<FirewallBed>();
+    if (!bed_->usable()) return;
     payload_.resize(2u << 20);
     ByteStream(2025).fill(std::span(reinterpret_cast<uint8_t*>(payload_.data()), payload_.size()));
-    std::filesystem::create_directories(files_->file("www"));
-    std::filesystem::create_directories(files_->file("ftp"));
-    files_->write("www/payload.bin", payload_);
-    files_->write("ftp/payload.bin", payload_);
-    std::filesystem::permissions(files_->file("ftp"), std::filesystem::perms::all);
-    if (!make_git_repository()) return;
-    start_server("http",
-                 {"/usr/bin/python3", "-u", "-m", "http.server", "8080", "--bind", kWanIp,
-                  "--directory", files_->file("www")},
-                 "Serving HTTP");
-    start_server("services",
-                 {"/usr/bin/python3", "-u", files_->write("services.py", kWanServices), kWanIp},
-                 "ready");
-    start_server("ftp",
-                 {"/usr/bin/python3", "-u", "-m", "pyftpdlib", "-i", kWanIp, "-p", "2121", "-w",
-                  "-d", files_->file("ftp")},
-                 "starting FTP server");
-    start_server(
-        "git",
+    std::filesystem::create_directories(files().file("www"));
+    std::filesystem::create_directories(files().file("ftp"));
+    files().write("www/payload.bin", payload_);
+    files().write("ftp/payload.bin", payload_);
+    std::filesystem::permissions(files().file("ftp"), std::filesystem::perms::all);
+    const std::string& wan = net().wan();
+    if (!make_git_repository()) {
+      git_error_ = "cannot create the git repository to serve";
+      return;
+    }
+    bed_->start_server("http", wan,
+                       {"/usr/bin/python3", "-u", "-m", "http.server", "8080", "--bind", kWanIp,
+                        "--directory", files().file("www")},
+                       "Serving HTTP");
+    bed_->start_server(
+        "services", wan,
+        {"/usr/bin/python3", "-u", files().write("services.py", kWanServices), kWanIp}, "ready");
+    bed_->start_server("ftp", wan,
+                       {"/usr/bin/python3", "-u", "-m", "pyftpdlib", "-i", kWanIp, "-p", "2121",
+                        "-w", "-d", files().file("ftp")},
+                       "starting FTP server");
+    bed_->start_server(
+        "git", wan,
         {"git", "daemon", "--reuseaddr", "--export-all", "--listen=" + kWanIp, "--port=9418",
-         "--base-path=" + files_->file("git"), "--verbose", files_->file("git")},
+         "--base-path=" + files().file("git"), "--verbose", files().file("git")},
         "Ready to rumble");
-    if (setup_error_.empty()) start_sockd();
+    bed_->start_sockd();
   }
 
   static bool make_git_repository() {
-    const std::string work = files_->file("git/project");
+    const std::string work = files().file("git/project");
     std::filesystem::create_directories(work);
-    files_->write("git/project/README", "a file cloned through the firewall\n");
+    files().write("git/project/README", "a file cloned through the firewall\n");
     const std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", "t"},
                                                     {"GIT_AUTHOR_EMAIL", "t@t"},
                                                     {"GIT_COMMITTER_NAME", "t"},
                                                     {"GIT_COMMITTER_EMAIL", "t@t"},
-                                                    {"HOME", files_->path()}};
+                                                    {"HOME", files().path()}};
     for (const std::vector<std::string>& step :
          {std::vector<std::string>{"git", "-C", work, "init", "-q"},
           std::vector<std::string>{"git", "-C", work, "add", "README"},
           std::vector<std::string>{"git", "-C", work, "commit", "-q", "-m", "first"}}) {
       CommandResult r = run_command(step, milliseconds(20000), env);
-      if (r.exit_code != 0) {
-        setup_error_ = "git repository: " + r.err;
-        return false;
-      }
+      if (r.exit_code != 0) return false;
     }
     return true;
   }
 
-  static void start_server(const std::string& name, std::vector<std::string> argv,
-                           const std::string& ready_text) {
-    if (!setup_error_.empty()) return;
-    LaunchOptions options;
-    options.argv = Testbed::in(bed_->wan(), std::move(argv));
-    options.stdout_path = files_->file(name + ".out");
-    options.stderr_path = files_->file(name + ".err");
-    servers_.push_back(std::make_unique<ChildProcess>(options));
-    const auto deadline = Clock::now() + milliseconds(15000);
-    while (true) {
-      std::string output =
-          read_text_file(options.stdout_path) + read_text_file(options.stderr_path);
-      if (output.find(ready_text) != std::string::npos) return;
-      if (!servers_.back()->running() || Clock::now() >= deadline) {
-        setup_error_ = name + " server in wan did not start: " + output;
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
-
-  static void start_sockd() {
-    SockdOptions options;
-    options.command_prefix = Testbed::in(bed_->fw(), {});
-    options.listen = "";
-    options.full_config = "listen " + kSockdAddr + "\nhosts_file " + bed_->fw_hosts_file() +
-                          "\nresolv_conf " + bed_->fw_resolv_conf() +
-                          "\npermit 192.0.2.0 255.255.255.0\n";
-    sockd_ = std::make_unique<SockdProcess>(options);
-    if (!sockd_->start()) setup_error_ = "sockd in fw did not start: " + sockd_->error();
-  }
-
-  static void TearDownTestSuite() {
-    sockd_.reset();
-    servers_.clear();
-    if (bed_) bed_->down();
-    bed_.reset();
-    files_.reset();
-  }
+  static void TearDownTestSuite() { bed_.reset(); }
 
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
+    FIREWALL_BED_SET_UP(bed_);
+    ASSERT_TRUE(git_error_.empty()) << git_error_;
   }
 
   void TearDown() override {
-    if (HasFailure() && sockd_) std::cerr << "--- sockd stderr:\n" << sockd_->log() << "---\n";
+    if (HasFailure()) bed_->print_sockd_log();
   }
+
+  static const Testbed& net() { return bed_->bed(); }
+  static TempDir& files() { return bed_->files(); }
+  static SockdProcess& sockd() { return bed_->sockd(); }
 
   // argv in lan, under socksify (default: fallback name resolution) or plain.
   static CommandResult in_lan(std::vector<std::string> argv, bool socksified = true,
                               milliseconds timeout = kTimeout) {
     if (socksified) argv.insert(argv.begin(), {socksify_path(), "-s", kSockdAddr});
-    return Testbed::run_in(bed_->lan(), argv, timeout);
+    return Testbed::run_in(net().lan(), argv, timeout);
   }
 
   static bool sockd_granted(const std::string& destination) {
-    sockd_->wait_for_log(destination, milliseconds(5000));
-    return !sockd_->log_lines_with({"192.0.2.2:", destination, "granted"}).empty();
+    sockd().wait_for_log(destination, milliseconds(5000));
+    return !sockd().log_lines_with({"192.0.2.2:", destination, "granted"}).empty();
   }
 
   static std::string http_url(const std::string& host) {
     return "http://" + host + ":8080/payload.bin";
   }
 
-  static inline std::unique_ptr<Testbed> bed_;
-  static inline std::unique_ptr<TempDir> files_;
-  static inline std::vector<std::unique_ptr<ChildProcess>> servers_;
-  static inline std::unique_ptr<SockdProcess> sockd_;
+  static inline std::unique_ptr<FirewallBed> bed_;
+  static inline std::string git_error_;
   static inline std::string payload_;
-  static inline std::string skip_reason_;
-  static inline std::string setup_error_;
 };
 
 TEST_F(PreloadFirewallTest, CurlByAddressAndByName) {
@@ -253,7 +200,7 @@ TEST_F(PreloadFirewallTest, CurlByAddressAndByName) {
 }
 
 TEST_F(PreloadFirewallTest, WgetByName) {
-  const std::string out = files_->file("wget.bin");
+  const std::string out = files().file("wget.bin");
   CommandResult r =
       in_lan({"wget", "-q", "--tries=1", "--timeout=20", "-O", out, http_url(kWanName)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -267,7 +214,7 @@ TEST_F(PreloadFirewallTest, WgetByName) {
 TEST_F(PreloadFirewallTest, NetcatFiftyMegabytesBothWays) {
   std::string upload(50u << 20, '\0');
   ByteStream(51).fill(std::span(reinterpret_cast<uint8_t*>(upload.data()), upload.size()));
-  const std::string input = files_->write("nc-upload.bin", upload);
+  const std::string input = files().write("nc-upload.bin", upload);
   CommandResult r = in_lan({"sh", "-c", "exec nc -N \"$1\" 7007 < \"$2\"", "sh", kWanName, input});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Checksum sent, echoed;
@@ -283,7 +230,7 @@ TEST_F(PreloadFirewallTest, NetcatFiftyMegabytesBothWays) {
 }
 
 TEST_F(PreloadFirewallTest, PythonUrllibAndAsyncio) {
-  const std::string script = files_->write("clients.py", R"(
+  const std::string script = files().write("clients.py", R"(
 import asyncio, sys, urllib.request
 url, host = sys.argv[1], sys.argv[2]
 body = urllib.request.urlopen(url, timeout=20).read()
@@ -307,30 +254,30 @@ print(len(body), asyncio.run(fetch()))
 }
 
 TEST_F(PreloadFirewallTest, GitCloneFromGitDaemon) {
-  const std::string target = files_->file("clone");
+  const std::string target = files().file("clone");
   CommandResult r = in_lan({"git", "clone", "-q", "git://" + kWanName + "/project", target});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_text_file(target + "/README"), "a file cloned through the firewall\n");
   EXPECT_TRUE(sockd_granted(kWanName + ":9418"));
   CommandResult plain = in_lan({"timeout", "3", "git", "clone", "-q",
-                                "git://" + kWanIp + "/project", files_->file("clone-plain")},
+                                "git://" + kWanIp + "/project", files().file("clone-plain")},
                                false);
   EXPECT_NE(plain.exit_code, 0);
 }
 
 TEST_F(PreloadFirewallTest, FtpPassiveDownloadAndUpload) {
-  const std::string down = files_->file("ftp-down.bin");
+  const std::string down = files().file("ftp-down.bin");
   CommandResult get =
       in_lan({"ftp", "-p", "-V", "-o", down, "ftp://" + kWanName + ":2121/payload.bin"});
   ASSERT_EQ(get.exit_code, 0) << get.out << get.err;
   EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes";
   std::string upload(3u << 20, '\0');
   ByteStream(77).fill(std::span(reinterpret_cast<uint8_t*>(upload.data()), upload.size()));
-  const std::string local = files_->write("ftp-up.bin", upload);
+  const std::string local = files().write("ftp-up.bin", upload);
   CommandResult put =
       in_lan({"ftp", "-p", "-V", "-u", "ftp://" + kWanName + ":2121/uploaded.bin", local});
   ASSERT_EQ(put.exit_code, 0) << put.out << put.err;
-  EXPECT_TRUE(read_text_file(files_->file("ftp/uploaded.bin")) == upload);
+  EXPECT_TRUE(read_text_file(files().file("ftp/uploaded.bin")) == upload);
   CommandResult plain = in_lan({"timeout", "5", "ftp", "-p", "-V", "-o", "/dev/null",
                                 "ftp://" + kWanIp + ":2121/payload.bin"},
                                false);
@@ -354,11 +301,11 @@ std::string danted_config(const std::string& log) {
 }
 
 TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
-  const std::string log = files_->file("danted.log");
+  const std::string log = files().file("danted.log");
   LaunchOptions options;
   options.argv =
-      Testbed::in(bed_->fw(), {"danted", "-f", files_->write("danted.conf", danted_config(log))});
-  options.stderr_path = files_->file("danted.err");
+      Testbed::in(net().fw(), {"danted", "-f", files().write("danted.conf", danted_config(log))});
+  options.stderr_path = files().file("danted.err");
   ChildProcess danted(options);
   const auto deadline = Clock::now() + milliseconds(10000);
   while (read_text_file(log).find("running") == std::string::npos) {
@@ -367,8 +314,8 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
     std::this_thread::sleep_for(milliseconds(50));
   }
   const std::string dante = std::string(Testbed::kFwLanIp) + ":1081";
-  const std::string down = files_->file("ftp-active-down.bin");
-  CommandResult get = Testbed::run_in(bed_->lan(),
+  const std::string down = files().file("ftp-active-down.bin");
+  CommandResult get = Testbed::run_in(net().lan(),
                                       {socksify_path(), "-s", dante, "ftp", "-A", "-V", "-o", down,
                                        "ftp://" + kWanIp + ":2121/payload.bin"},
                                       kTimeout);
@@ -376,20 +323,20 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
   EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes";
   std::string upload(1u << 20, '\0');
   ByteStream(78).fill(std::span(reinterpret_cast<uint8_t*>(upload.data()), upload.size()));
-  const std::string local = files_->write("ftp-active-up.bin", upload);
-  CommandResult put = Testbed::run_in(bed_->lan(),
+  const std::string local = files().write("ftp-active-up.bin", upload);
+  CommandResult put = Testbed::run_in(net().lan(),
                                       {socksify_path(), "-s", dante, "ftp", "-A", "-V", "-u",
                                        "ftp://" + kWanIp + ":2121/active.bin", local},
                                       kTimeout);
   ASSERT_EQ(put.exit_code, 0) << put.out << put.err << read_text_file(log);
-  EXPECT_TRUE(read_text_file(files_->file("ftp/active.bin")) == upload);
+  EXPECT_TRUE(read_text_file(files().file("ftp/active.bin")) == upload);
   // The data connections really were BINDs at danted's outside address.
   EXPECT_NE(read_text_file(log).find("tcp/bindreply"), std::string::npos) << read_text_file(log);
   danted.stop();
 }
 
 TEST_F(PreloadFirewallTest, TelnetSessionToALineService) {
-  const std::string driver = files_->write("telnet_driver.py", kPtyDriver);
+  const std::string driver = files().write("telnet_driver.py", kPtyDriver);
   CommandResult r = in_lan(
       {"/usr/bin/python3", driver, socksify_path(), "-s", kSockdAddr, "telnet", kWanName, "7008"},
       false);

@@ -1,0 +1,77 @@
+#include "firewall_bed.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+namespace socks4::test {
+namespace {
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+}  // namespace
+
+const std::string FirewallBed::kSockdAddress = std::string(Testbed::kFwLanIp) + ":1080";
+
+FirewallBed::FirewallBed() {
+  if (geteuid() != 0 && !in_ci()) {
+    skip_reason_ = "network namespaces need root (run as root, or with CI=true to insist)";
+    return;
+  }
+  bed_ = std::make_unique<Testbed>();
+  files_ = std::make_unique<TempDir>();
+  if (!bed_->up()) fail("cannot build the test bed: " + bed_->error());
+}
+
+FirewallBed::~FirewallBed() {
+  sockd_.reset();
+  servers_.clear();
+  if (bed_) bed_->down();
+}
+
+bool FirewallBed::fail(std::string message) {
+  if (error_.empty()) error_ = std::move(message);
+  return false;
+}
+
+bool FirewallBed::start_server(const std::string& name, const std::string& ns,
+                               std::vector<std::string> argv, const std::string& ready_text,
+                               std::chrono::milliseconds timeout) {
+  if (!usable()) return false;
+  LaunchOptions options;
+  options.argv = Testbed::in(ns, std::move(argv));
+  options.stdout_path = files_->file(name + ".out");
+  options.stderr_path = files_->file(name + ".err");
+  servers_.push_back(std::make_unique<ChildProcess>(options));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::string output = read_text_file(options.stdout_path) + read_text_file(options.stderr_path);
+    if (output.find(ready_text) != std::string::npos) return true;
+    if (!servers_.back()->running() || std::chrono::steady_clock::now() >= deadline)
+      return fail(name + " server in " + ns + " did not start: " + output);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool FirewallBed::start_sockd(const std::string& rules) {
+  if (!usable()) return false;
+  SockdOptions options;
+  options.command_prefix = Testbed::in(bed_->fw(), {});
+  options.listen = "";  // from the config's listen directive
+  options.full_config = "listen " + kSockdAddress + "\nhosts_file " + bed_->fw_hosts_file() +
+                        "\nresolv_conf " + bed_->fw_resolv_conf() + "\n" + rules;
+  sockd_ = std::make_unique<SockdProcess>(options);
+  if (!sockd_->start()) return fail("sockd in fw did not start: " + sockd_->error());
+  return true;
+}
+
+void FirewallBed::print_sockd_log() const {
+  if (sockd_) std::cerr << "--- sockd stderr:\n" << sockd_->log() << "---\n";
+}
+
+}  // namespace socks4::test
