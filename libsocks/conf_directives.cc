@@ -14,9 +14,16 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 9> kDirectives{"listen",      "timeout",    "identd",
-                                                 "log",         "user",       "threads",
-                                                 "resolv_conf", "hosts_file", "max_connections"};
+constexpr std::array<const char*, 10> kDirectives{"listen",
+                                                  "timeout",
+                                                  "identd",
+                                                  "log",
+                                                  "user",
+                                                  "threads",
+                                                  "resolv_conf",
+                                                  "hosts_file",
+                                                  "max_connections",
+                                                  "bind_requires_connect"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -70,12 +77,13 @@ std::optional<LineError> parse_timeout(TokenCursor& cursor, ServerSettings& sett
     std::string_view which = cursor.peek().text;
     if (equals_ignore_case(which, "negotiate")) target = &settings.negotiate_timeout_s;
     if (equals_ignore_case(which, "connect")) target = &settings.connect_timeout_s;
+    if (equals_ignore_case(which, "identd")) target = &settings.identd_timeout_s;
     if (equals_ignore_case(which, "idle")) {
       target = &settings.idle_timeout_s;
       min = 0;  // 0: never close an idle relay
     }
   }
-  if (!target) return expected(cursor, "negotiate, connect or idle after timeout");
+  if (!target) return expected(cursor, "negotiate, connect, idle or identd after timeout");
   key += " " + to_lower(cursor.take().text);
   return take_number(cursor, min, kMaxTimeoutSeconds, "seconds", *target);
 }
@@ -142,6 +150,19 @@ std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
   return std::nullopt;
 }
 
+std::optional<LineError> parse_yes_no(TokenCursor& cursor, std::string_view name, bool& out) {
+  std::string_view word = cursor.at_end() ? "" : cursor.peek().text;
+  if (equals_ignore_case(word, "yes")) {
+    out = true;
+  } else if (equals_ignore_case(word, "no")) {
+    out = false;
+  } else {
+    return expected(cursor, "yes or no after " + std::string(name));
+  }
+  cursor.take();
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
@@ -153,6 +174,8 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
     return take_number(cursor, 0, kMaxThreads, "a thread count", settings.threads);
   if (name == "resolv_conf") return parse_path(cursor, settings.resolv_conf);
   if (name == "hosts_file") return parse_path(cursor, settings.hosts_file);
+  if (name == "bind_requires_connect")
+    return parse_yes_no(cursor, name, settings.bind_requires_connect);
   return take_number(cursor, 0, kMaxConnectionsLimit, "a connection count",
                      settings.max_connections);
 }

@@ -26,6 +26,7 @@ int64_t coarse_ms() {
 Relay::Relay(Worker& worker, Params params)
     : worker_(worker),
       slot_(std::move(params.slot)),
+      primary_(std::move(params.primary)),
       client_address_(params.client_address),
       server_address_(params.server_address),
       started_ms_(monotonic_ms()),

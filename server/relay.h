@@ -1,4 +1,4 @@
-// An established CONNECT (later BIND) connection: relays both directions until both have
+// An established CONNECT or BIND connection: relays both directions until both have
 // finished (EOF passed on) or one fails, then closes both sockets and logs the close line.
 //
 // Small on purpose — thousands are held at once: two edge-triggered events (one per socket,
@@ -10,6 +10,7 @@
 #include <list>
 #include <span>
 
+#include "bind_primaries.h"
 #include "channel.h"
 #include "endpoint.h"
 #include "libevent_ptr.h"
@@ -30,6 +31,7 @@ class Relay {
     std::span<const uint8_t> early_bytes;  // client bytes that came with the request
     int idle_timeout_s = 0;                // 0: never
     ClientSlot slot;
+    PrimaryHold primary;  // a CONNECT counts as a BIND's primary connection while it lives
   };
 
   Relay(Worker& worker, Params params);
@@ -54,6 +56,7 @@ class Relay {
   Worker& worker_;
   std::list<Relay>::iterator self_;
   ClientSlot slot_;
+  PrimaryHold primary_;
   socks4::UniqueFd sockets_[2];
   // Declared after the sockets so they are freed before the sockets close.
   EventPtr events_[2];

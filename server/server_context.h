@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "bind_primaries.h"
 #include "socks4/sockd_conf.h"
 
 namespace sockd {
@@ -26,6 +27,7 @@ struct ServerContext {
   std::atomic<std::shared_ptr<const ActiveConfig>> config;
   bool use_splice = true;
   std::atomic<int> open_clients{0};  // accepted and not yet closed, all workers
+  PrimaryConnections primaries;      // established CONNECTs, for granting BIND
 };
 
 // Counts one accepted client in ServerContext::open_clients for as long as it lives; moves with

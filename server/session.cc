@@ -48,6 +48,8 @@ void Session::on_client_readable(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Session*>(arg);
   if (self->phase_ == Phase::kRequest) {
     self->read_request();
+  } else if (self->phase_ == Phase::kAwaitingInbound) {
+    self->read_while_awaiting_inbound();
   } else {
     self->read_early_data();
   }
@@ -59,6 +61,9 @@ void Session::on_timer(evutil_socket_t, short, void* arg) {
   if (self->phase_ == Phase::kRequest) {
     self->drop("negotiation timed out after " + std::to_string(settings.negotiate_timeout_s) +
                "s -> closed");
+  } else if (self->phase_ == Phase::kAwaitingInbound) {
+    self->reject("inbound connection timed out after " +
+                 std::to_string(settings.connect_timeout_s) + "s");
   } else {
     self->reject("connect timed out after " + std::to_string(settings.connect_timeout_s) + "s");
   }
@@ -211,7 +216,8 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
                        peer,
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
-                       std::move(slot_)};
+                       std::move(slot_),
+                       PrimaryHold(worker_.context().primaries, peer_, peer)};
   worker_.start_relay(std::move(params));
   end();
 }

@@ -1,5 +1,6 @@
 // A client from accept until its request is answered: reads the SOCKS4/4a request, checks the
-// rules, resolves a 4a name, connects out, replies, and hands both sockets to a Relay. Every
+// rules, resolves a 4a name, connects out (CONNECT) or waits for the inbound connection (BIND),
+// replies, and hands both sockets to a Relay. Every
 // step is bounded (request size, negotiation and connect timeouts); every way out logs a line.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_listener.h"
 #include "connector.h"
 #include "dns_lookup.h"
 #include "endpoint.h"
@@ -36,7 +38,7 @@ class Session {
   static constexpr size_t kBufferSize = 1024;
   static_assert(kBufferSize > socks4::kMaxRequestSize);
 
-  enum class Phase { kRequest, kConnecting };
+  enum class Phase { kRequest, kConnecting, kAwaitingInbound };
 
   static void on_client_readable(evutil_socket_t, short, void* arg);
   static void on_timer(evutil_socket_t, short, void* arg);
@@ -44,7 +46,14 @@ class Session {
   void read_early_data();
   void dispatch();
   void handle_connect();
-  void handle_bind();  // session_bind.cc
+  // BIND (session_bind.cc).
+  void handle_bind();
+  void on_bind_resolved(int error, AddrinfoPtr result);
+  void listen_for_inbound(uint32_t destination_ip);
+  void read_while_awaiting_inbound();
+  void on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from);
+  // A BIND reply naming `address` (where sockd listens, or where the inbound connection is from).
+  bool send_bind_reply(socks4::ReplyCode code, const Endpoint& address);
   void on_resolved(int error, AddrinfoPtr result);
   void connect_to(std::vector<Endpoint> addresses);
   void on_connected(int error, socks4::UniqueFd server, const Endpoint& peer);
@@ -76,6 +85,9 @@ class Session {
   EventPtr timer_;
   DnsLookup lookup_;
   std::optional<Connector> connector_;
+  std::optional<BindListener> bind_listener_;
+  // BIND: the DSTIP (host order) the inbound connection must come from.
+  uint32_t bind_destination_ = 0;
   int64_t deadline_ms_ = 0;    // end of the connect phase (monotonic)
   std::string resolved_text_;  // " (198.51.100.2)" for 4a log lines
   size_t early_size_ = 0;      // bytes after the request, at the start of buffer_

@@ -1,12 +1,169 @@
-// BIND (CD=2). Not implemented yet: refused with 91 and a log line. The full version will
-// listen for the application server's inbound connection, send the two replies and hand both
-// sockets to a Relay, like CONNECT does.
+// BIND (CD=2): after the rule check (a 4a BIND resolves its name first) and the primary-
+// connection check, listen on the address that faces DSTIP, send the first reply with that
+// address and port, accept one inbound connection, check that it comes from DSTIP, send the
+// second reply and hand both sockets to a Relay. The session's timer bounds the wait; the
+// listener closes with the session (client gone, time limit) or right after its one accept.
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+#include "relay.h"
 #include "session.h"
+#include "worker.h"
 
 namespace sockd {
 
 void Session::handle_bind() {
-  reject("BIND is not supported yet");
+  const socks4::Request& request = parser_.request();
+  if (!request.is_4a()) {
+    if (std::string denial = check_rules(request.ip); !denial.empty()) {
+      reject(denial);
+      return;
+    }
+    listen_for_inbound(request.ip);
+    return;
+  }
+  // As for CONNECT: when no rule looks at destination addresses, the name decides before DNS.
+  if (!config_->rules_need_resolved_address) {
+    if (std::string denial = check_rules(0); !denial.empty()) {
+      reject(denial);
+      return;
+    }
+  }
+  lookup_.start(
+      worker_.base(), worker_.dns(), request.hostname,
+      [this](int error, AddrinfoPtr result) { on_bind_resolved(error, std::move(result)); });
+}
+
+void Session::on_bind_resolved(int error, AddrinfoPtr result) {
+  const std::string name = log::sanitize(parser_.request().hostname);
+  if (error != 0) {
+    reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
+    return;
+  }
+  // The first permitted IPv4 address, unless the client holds its primary connection to
+  // another of the name's addresses: that is the server that will connect back.
+  std::optional<uint32_t> chosen;
+  std::string first_denial;
+  for (const evutil_addrinfo* info = result.get(); info; info = info->ai_next) {
+    std::optional<uint32_t> ip = Endpoint::from_sockaddr(info->ai_addr).ipv4_address();
+    if (!ip) continue;
+    if (config_->rules_need_resolved_address) {
+      if (std::string denial = check_rules(*ip); !denial.empty()) {
+        if (first_denial.empty()) first_denial = denial;
+        continue;
+      }
+    }
+    if (!chosen) chosen = ip;
+    if (worker_.context().primaries.holds(peer_, Endpoint::ipv4(*ip, 0))) {
+      chosen = ip;
+      break;
+    }
+  }
+  if (!chosen) {
+    reject(first_denial.empty() ? "cannot resolve " + name + ": no IPv4 address" : first_denial);
+    return;
+  }
+  resolved_text_ = " (" + Endpoint::ipv4(*chosen, 0).address_text() + ")";
+  listen_for_inbound(*chosen);
+}
+
+void Session::listen_for_inbound(uint32_t destination_ip) {
+  const auto& settings = config_->config.settings;
+  const Endpoint destination = Endpoint::ipv4(destination_ip, 0);
+  if (settings.bind_requires_connect && !worker_.context().primaries.holds(peer_, destination)) {
+    reject("no CONNECT to " + destination.address_text() + " from this client");
+    return;
+  }
+  bind_destination_ = destination_ip;
+  bind_listener_.emplace(worker_.base());
+  std::string error;
+  if (!bind_listener_->open(destination_ip, &error)) {
+    reject(error);
+    return;
+  }
+  if (!bind_listener_->start([this](int error, socks4::UniqueFd inbound, const Endpoint& from) {
+        on_inbound(error, std::move(inbound), from);
+      })) {
+    reject("cannot register the listening socket");
+    return;
+  }
+  const std::string listening = bind_listener_->address().to_string();
+  if (!send_bind_reply(socks4::ReplyCode::kGranted, bind_listener_->address())) {
+    drop(describe() + resolved_text_ + " -> closed (cannot send the reply: " + strerror(errno) +
+         ")");
+    return;
+  }
+  log::info("%s %s%s -> granted (listening on %s)", peer_text_.c_str(), describe().c_str(),
+            resolved_text_.c_str(), listening.c_str());
+  // The whole limit for the inbound connection, from the first reply on.
+  phase_ = Phase::kAwaitingInbound;
+  evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
+}
+
+void Session::read_while_awaiting_inbound() {
+  size_t room = buffer_.size() - early_size_;
+  ssize_t n = room == 0 ? 0 : recv(client_.get(), buffer_.data() + early_size_, room, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (room == 0) {
+    // Full: the rest waits in the kernel until the relay starts (the timer still bounds this).
+    event_del(read_event_.get());
+    return;
+  }
+  if (n <= 0) {
+    // The client gave up: the session ends, and the listener with it.
+    const std::string why =
+        n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
+    drop(describe() + resolved_text_ + " -> closed (" + why +
+         " while waiting for the inbound connection)");
+    return;
+  }
+  // Bytes for the application server, sent once the relay starts.
+  early_size_ += static_cast<size_t>(n);
+}
+
+void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from) {
+  bind_listener_.reset();  // already closed; nothing of it is in use any more
+  if (error != 0) {
+    reject(std::string("cannot accept the inbound connection: ") + strerror(error));
+    return;
+  }
+  const std::string what = "BIND inbound from " + from.to_string();
+  if (from.ipv4_address() != bind_destination_) {
+    send_bind_reply(socks4::ReplyCode::kRejected, from);
+    log::info("%s %s -> rejected (inbound from %s, expected %s)", peer_text_.c_str(), what.c_str(),
+              from.address_text().c_str(),
+              Endpoint::ipv4(bind_destination_, 0).address_text().c_str());
+    inbound.reset();
+    close_client();
+    end();
+    return;
+  }
+  if (!send_bind_reply(socks4::ReplyCode::kGranted, from)) {
+    drop(what + " -> closed (cannot send the reply: " + strerror(errno) + ")");
+    return;
+  }
+  log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
+  read_event_.reset();
+  timer_.reset();
+  Relay::Params params{std::move(client_),
+                       std::move(inbound),
+                       peer_,
+                       from,
+                       {buffer_.data(), early_size_},
+                       config_->config.settings.idle_timeout_s,
+                       std::move(slot_),
+                       PrimaryHold()};  // a BIND is nobody's primary connection
+  worker_.start_relay(std::move(params));
+  end();
+}
+
+bool Session::send_bind_reply(socks4::ReplyCode code, const Endpoint& address) {
+  auto reply = socks4::encode_reply({code, address.port, address.ipv4_address().value_or(0)});
+  return send(client_.get(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(reply.size());
 }
 
 }  // namespace sockd

@@ -41,6 +41,7 @@ class Worker {
   event_base* base() const { return base_.get(); }
   evdns_base* dns() const { return dns_.get(); }
   Pools& pools() { return pools_; }
+  ServerContext& context() { return context_; }
   // A libevent "common timeout" for `seconds`: thousands of equal timers cost O(1) each.
   const timeval* timeout(int seconds);
   void start_relay(Relay::Params params);

@@ -65,6 +65,7 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   timeout negotiate SECONDS     complete the request within this (default 30)
 //   timeout connect SECONDS       outbound/inbound establishment limit (default 120)
 //   timeout idle SECONDS          close a relay idle this long; 0 = never (default 0)
+//   timeout identd SECONDS        wait this long for the client's identd (default 10)
 //   identd none|loose|strict      global identd mode (default none)
 //   log stderr|syslog [FACILITY]  (default: stderr in the foreground, syslog daemon otherwise)
 //   user NAME                     drop privileges to NAME after binding
@@ -72,11 +73,14 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   resolv_conf PATH              resolver configuration for 4a names (default /etc/resolv.conf)
 //   hosts_file PATH               hosts file for 4a names (default /etc/hosts)
 //   max_connections N             clients held at once; 0 = bounded only by descriptors
+//   bind_requires_connect yes|no  grant BIND only while the client holds a CONNECT to the BIND's
+//                                 DSTIP through this sockd (default yes)
 struct ServerSettings {
   std::vector<ListenAddress> listen;  // empty: the built-in default 127.0.0.1:1080
   int negotiate_timeout_s = 30;
   int connect_timeout_s = 120;
   int idle_timeout_s = 0;
+  int identd_timeout_s = 10;
   IdentdMode identd = IdentdMode::kNone;
   LogTarget log = LogTarget::kAuto;
   std::string syslog_facility = "daemon";
@@ -85,6 +89,7 @@ struct ServerSettings {
   std::string resolv_conf = "/etc/resolv.conf";
   std::string hosts_file = "/etc/hosts";
   int max_connections = 0;
+  bool bind_requires_connect = true;
 };
 
 struct Config {
