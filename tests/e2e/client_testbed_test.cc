@@ -31,10 +31,7 @@ class ClientTestbedTest : public ::testing::Test {
     through_fw_ = files.write("socks.conf", "sockd @=" + kSockdAddr + " 198.51.100.0/24\n" +
                                                 "sockd @=" + kSockdAddr + " .wan.test\n");
     direct_ = files.write("direct.conf", "direct 0.0.0.0/0\n");
-    bed_->start_server("http", bed_->bed().wan(),
-                       {"/usr/bin/python3", "-u", "-m", "http.server", kHttpPort, "--bind",
-                        Testbed::kWanIp, "--directory", files.path()},
-                       "Serving HTTP");
+    bed_->start_wan_http(files.path(), kHttpPort);
     bed_->start_sockd();
   }
 

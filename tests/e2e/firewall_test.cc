@@ -31,10 +31,7 @@ class FirewallTest : public ::testing::Test {
     ByteStream(2024).fill(std::span(reinterpret_cast<uint8_t*>(payload_.data()), payload_.size()));
     TempDir& files = bed_->files();
     files.write("payload.bin", payload_);
-    bed_->start_server("http", bed_->bed().wan(),
-                       {"/usr/bin/python3", "-u", "-m", "http.server", kHttpPort, "--bind",
-                        Testbed::kWanIp, "--directory", files.path()},
-                       "Serving HTTP");
+    bed_->start_wan_http(files.path(), kHttpPort);
     bed_->start_sockd();
   }
 

@@ -111,10 +111,7 @@ class PreloadFirewallTest : public ::testing::Test {
       git_error_ = "cannot create the git repository to serve";
       return;
     }
-    bed_->start_server("http", wan,
-                       {"/usr/bin/python3", "-u", "-m", "http.server", "8080", "--bind", kWanIp,
-                        "--directory", files().file("www")},
-                       "Serving HTTP");
+    bed_->start_wan_http(files().file("www"));
     bed_->start_server(
         "services", wan,
         {"/usr/bin/python3", "-u", files().write("services.py", kWanServices), kWanIp}, "ready");

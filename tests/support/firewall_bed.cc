@@ -58,6 +58,14 @@ bool FirewallBed::start_server(const std::string& name, const std::string& ns,
   }
 }
 
+bool FirewallBed::start_wan_http(const std::string& directory, const std::string& port) {
+  if (!usable()) return false;
+  return start_server("http", bed_->wan(),
+                      {"/usr/bin/python3", "-u", "-m", "http.server", port, "--bind",
+                       Testbed::kWanIp, "--directory", directory},
+                      "Serving HTTP");
+}
+
 bool FirewallBed::start_sockd(const std::string& rules) {
   if (!usable()) return false;
   SockdOptions options;

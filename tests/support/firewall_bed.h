@@ -55,6 +55,9 @@ class FirewallBed {
                     const std::string& ready_text,
                     std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
 
+  // Python's http.server on wan (198.51.100.2:`port`) serving `directory`.
+  bool start_wan_http(const std::string& directory, const std::string& port = "8080");
+
   // Starts sockd on fw, listening on kSockdAddress with fw's hosts file and resolver, followed
   // by `rules` (directives and rules).
   bool start_sockd(const std::string& rules = kPermitLan);
