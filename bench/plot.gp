@@ -24,16 +24,13 @@ set xtics ("throughput\n1 stream" 0, "throughput\n8 streams" 1, "conn. rate\nseq
            "conn. rate\n8 parallel" 3) nomirror
 set arrow 1 from -0.5, 0.9 to 1.5, 0.9 nohead dt 2 lw 2 lc rgb sockd_color front
 set arrow 2 from 2.5, 0.45 to 3.5, 0.45 nohead dt 2 lw 2 lc rgb sockd_color front
-set label 1 "sockd target 0.9x" at 1.55, 0.9 left tc rgb sockd_color front
-set label 2 "sockd target 0.45x" at 2.45, 0.45 right tc rgb sockd_color front
 plot tsv skip 1 using ($0 - 0.2):(rate(6)) with boxes lc rgb sockd_color title "sockd", \
      '' skip 1 using ($0 + 0.2):(rate(7)) with boxes lc rgb dante_color title "Dante", \
      '' skip 1 using ($0 - 0.2):(rate(6)):(sprintf("%.2f", rate(6))) with labels offset 0,0.7 notitle, \
-     '' skip 1 using ($0 + 0.2):(rate(7)):(sprintf("%.2f", rate(7))) with labels offset 0,0.7 notitle
+     '' skip 1 using ($0 + 0.2):(rate(7)):(sprintf("%.2f", rate(7))) with labels offset 0,0.7 notitle, \
+     NaN with lines dt 2 lw 2 lc rgb sockd_color title "sockd target"
 unset arrow 1
 unset arrow 2
-unset label 1
-unset label 2
 
 set title "resident memory per held connection (lower is better)"
 set xrange [-0.7:1.7]
@@ -43,7 +40,7 @@ set ylabel "KiB per connection (log scale)"
 set xtics ("sockd" 0, "Dante" 1)
 set key off
 set arrow 3 from -0.7, 8 to 1.7, 8 nohead dt 2 lw 2 lc rgb sockd_color front
-set label 3 "sockd target 8 KiB" at -0.65, 10 tc rgb sockd_color
+set label 3 "sockd target 8 KiB" at -0.65, 10 tc rgb sockd_color front
 memory(col) = ($0 == 5 ? column(col) : NaN)
 plot tsv skip 1 using (0):(memory(4)) with boxes lc rgb sockd_color, \
      '' skip 1 using (1):(memory(5)) with boxes lc rgb dante_color, \
