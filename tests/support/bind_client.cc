@@ -1,0 +1,83 @@
+#include "bind_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <thread>
+
+#include "socket_io.h"
+
+namespace socks4::test {
+
+std::vector<uint8_t> bind_request(const std::string& ip, uint16_t port, const std::string& user) {
+  return encode_request({Command::kBind, port, parse_ipv4(ip), user, ""});
+}
+
+std::vector<uint8_t> bind_request_4a(const std::string& host, uint16_t port,
+                                     const std::string& user) {
+  return encode_request({Command::kBind, port, 0, user, host});
+}
+
+std::string reply_ip(const Reply& reply) {
+  in_addr address{htonl(reply.ip)};
+  char text[INET_ADDRSTRLEN] = "";
+  inet_ntop(AF_INET, &address, text, sizeof text);
+  return text;
+}
+
+UniqueFd connect_from(const std::string& source_ip, const std::string& ip, uint16_t port,
+                      std::chrono::milliseconds timeout) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return {};
+  sockaddr_in source = make_address(parse_ipv4(source_ip), 0);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) return {};
+  sockaddr_in target = make_address(parse_ipv4(ip), port);
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+    if (errno != EINPROGRESS) return {};
+    pollfd p{fd.get(), POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return {};
+  }
+  int flags = fcntl(fd.get(), F_GETFL);
+  fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  set_io_timeout(fd.get(), kIoTimeout);
+  return fd;
+}
+
+bool connection_refused(const std::string& ip, uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in target = make_address(parse_ipv4(ip), port);
+  // Loopback answers a connect to a closed port with a reset at once.
+  return connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0 &&
+         errno == ECONNREFUSED;
+}
+
+int open_descriptors(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
+  if (ec) return -1;
+  int count = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return -1;
+    ++count;
+  }
+  return count;
+}
+
+int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int seen = open_descriptors(pid);
+  while (seen != count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    seen = open_descriptors(pid);
+  }
+  return seen;
+}
+
+}  // namespace socks4::test
