@@ -127,26 +127,39 @@ measure() {
   echo "$line"
 }
 
-declare -A value
+declare -A samples
 paths=(direct sockd dante)
 declare -A proxy_of=([direct]="" [sockd]=$sockd_addr [dante]=$dante_addr)
 declare -A pid_of=([direct]="" [sockd]=$sockd_pid [dante]=$dante_pid)
 
-# One sample of a rate for every path; keeps the best sample per path. Other work on the
-# machine only ever lowers a figure, so the best of a few interleaved rounds is the most
-# faithful (every sample is in the .raw file).
+# One sample of a rate for every path, back to back; the samples of all rounds are kept in
+# samples[NAME,PATH] (space-separated, "-" for a failed one).
 run_metric() {  # NAME KEY MODE ARGS...
   local name=$1 key=$2 mode=$3 path line sample
   shift 3
   for path in "${paths[@]}"; do
     line=$(measure "$path" "${proxy_of[$path]}" "$mode" "$@")
     sample=$(field "$key" "$line")
-    if [[ -n $sample ]] && awk -v a="$sample" -v b="${value[$name,$path]:-}" \
-      'BEGIN { exit !(b == "" || a + 0 > b + 0) }'; then
-      value[$name,$path]=$sample
-    fi
+    samples[$name,$path]+="${sample:--} "
     sleep 0.3
   done
+}
+
+# Median of the samples in A, or of the per-round ratios A[i]/B[i] when B is given. Each round
+# measures the three paths back to back, so a per-round ratio compares like with like, and the
+# median discards a round that other work on the machine disturbed. "-" when nothing to go on.
+median() {  # A [B]
+  awk -v a="$1" -v b="${2:-}" 'BEGIN {
+    n = split(a, x, " "); split(b, y, " "); m = 0
+    for (i = 1; i <= n; i++) {
+      if (x[i] == "-" || (b != "" && (y[i] == "-" || y[i] + 0 == 0))) continue
+      v[++m] = (b == "") ? x[i] + 0 : x[i] / y[i]
+    }
+    if (m == 0) { print "-"; exit }
+    for (i = 2; i <= m; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    r = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    printf (b == "" ? "%.6g" : "%.3g"), r
+  }'
 }
 
 # How many cores something else keeps busy right now (2-second sample; our servers are idle).
@@ -174,8 +187,9 @@ for path in "${paths[@]}"; do
   echo "bench: holding $hold_count connections via $path" >&2
   line=$(measure "$path" "${proxy_of[$path]}" hold --target "$echo_addr" --count "$hold_count" \
     --timeout 60)
-  value[held,$path]=$(field held "$line")
-  [[ $path == direct ]] || value[mem,$path]=$(field kib_per_conn "$line")
+  held=$(field held "$line") memory=$(field kib_per_conn "$line")
+  samples[held,$path]="${held:--}"
+  [[ $path == direct ]] || samples[mem,$path]="${memory:--}"
   sleep 1
 done
 stop_all
@@ -183,16 +197,18 @@ busy_end=$(busy_cores)
 
 # --- table ----------------------------------------------------------------------------------
 tsv=$results/$stamp.tsv
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-";
-                                            else printf "%.3g", a / b }'; }
+declare -A value ratio_of
 {
   printf 'metric\tunit\tdirect\tsockd\tdante\tsockd/direct\tdante/direct\tsockd/dante\n'
   row() {  # NAME KEY UNIT WITH_DIRECT_RATIOS
-    local d=${value[$2,direct]:-} s=${value[$2,sockd]:-} t=${value[$2,dante]:-}
-    local sd=- td=-
-    if [[ $4 == yes ]]; then sd=$(ratio "$s" "$d") td=$(ratio "$t" "$d"); fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "${d:--}" "${s:--}" "${t:--}" \
-      "$sd" "$td" "$(ratio "$s" "$t")"
+    local path d s t
+    for path in "${paths[@]}"; do value[$2,$path]=$(median "${samples[$2,$path]:-}"); done
+    d=${samples[$2,direct]:-} s=${samples[$2,sockd]:-} t=${samples[$2,dante]:-}
+    ratio_of[$2,sd]=- ratio_of[$2,td]=-
+    if [[ $4 == yes ]]; then ratio_of[$2,sd]=$(median "$s" "$d") ratio_of[$2,td]=$(median "$t" "$d"); fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "${value[$2,direct]}" \
+      "${value[$2,sockd]}" "${value[$2,dante]}" "${ratio_of[$2,sd]}" "${ratio_of[$2,td]}" \
+      "$(median "$s" "$t")"
   }
   row "throughput, 1 stream" tp1 MiB/s yes
   row "throughput, 8 streams" tp8 MiB/s yes
@@ -209,6 +225,18 @@ echo "socks4 bench $stamp: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: 
   "kernel $(uname -r); cores busy with other work: $busy_start before, $busy_end after"
 column -t -s $'\t' "$tsv"
 
+# The spread behind the medians: sockd/direct in each round.
+per_round() {  # A B
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= n; i++) printf "%s ", (x[i] == "-" || y[i] == "-" || y[i] + 0 == 0) ? "-" : sprintf("%.2f", x[i] / y[i]) }'
+}
+echo
+echo "(figures: median of $rounds rounds of ${seconds}s; ratios: median of the per-round ratios)"
+echo "sockd/direct per round: throughput 1 stream: $(per_round "${samples[tp1,sockd]}" "${samples[tp1,direct]}")" \
+  "| 8 streams: $(per_round "${samples[tp8,sockd]}" "${samples[tp8,direct]}")"
+echo "                        conn. rate sequential: $(per_round "${samples[cr1,sockd]}" "${samples[cr1,direct]}")" \
+  "| 8 parallel: $(per_round "${samples[cr8,sockd]}" "${samples[cr8,direct]}")"
+
 # Targets for sockd (docs/BENCHMARKS.md).
 verdict() { awk -v v="$1" -v op="$2" -v limit="$3" 'BEGIN {
   if (v == "" || v == "-") { print "not measured"; exit }
@@ -216,11 +244,11 @@ verdict() { awk -v v="$1" -v op="$2" -v limit="$3" 'BEGIN {
   print (ok ? "met" : "MISSED") }'; }
 echo
 echo "targets (sockd):"
-echo "  throughput >= 0.9x direct:       1 stream $(verdict "$(ratio "${value[tp1,sockd]:-}" "${value[tp1,direct]:-}")" '>=' 0.9)," \
-  "8 streams $(verdict "$(ratio "${value[tp8,sockd]:-}" "${value[tp8,direct]:-}")" '>=' 0.9)"
-echo "  parallel conn rate >= 0.45x direct: $(verdict "$(ratio "${value[cr8,sockd]:-}" "${value[cr8,direct]:-}")" '>=' 0.45)"
-echo "  >= 9000 held:                    $(verdict "${value[held,sockd]:-}" '>=' 9000)"
-echo "  <= 8 KiB resident per held conn: $(verdict "${value[mem,sockd]:-}" '<=' 8)"
+echo "  throughput >= 0.9x direct:          1 stream $(verdict "${ratio_of[tp1,sd]}" '>=' 0.9)," \
+  "8 streams $(verdict "${ratio_of[tp8,sd]}" '>=' 0.9)"
+echo "  parallel conn rate >= 0.45x direct: $(verdict "${ratio_of[cr8,sd]}" '>=' 0.45)"
+echo "  >= 9000 held:                       $(verdict "${value[held,sockd]:-}" '>=' 9000)"
+echo "  <= 8 KiB resident per held conn:    $(verdict "${value[mem,sockd]:-}" '<=' 8)"
 
 if command -v gnuplot >/dev/null; then
   gnuplot -e "tsv='$tsv'; png='$results/$stamp.png'" "$here/plot.gp" &&
