@@ -28,7 +28,7 @@ started=()
 stop_all() {
   local pid children=() deadline
   for pid in "${started[@]}"; do
-    children+=($(ps -o pid= --ppid "$pid" 2>/dev/null || true))
+    mapfile -t -O "${#children[@]}" children < <(ps -o pid= --ppid "$pid" 2>/dev/null | awk '{ print $1 }')
     kill -TERM "$pid" 2>/dev/null || true
   done
   deadline=$((SECONDS + 5))
@@ -53,9 +53,9 @@ printf '127.0.0.1 localhost\n' >"$work/hosts"
 
 # --- the loopback servers -------------------------------------------------------------------
 "$socksbench" serve >"$work/serve.out" &
-started+=($!)
+started+=("$!")
 for _ in $(seq 50); do grep -q '^discard' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-echo_addr=$(awk '$1 == "echo" {print $2}' "$work/serve.out")
+echo_addr=$(awk '$1 == "echo" {print $2}' "$work/serve.out" 2>/dev/null || true)
 ping_addr=$(awk '$1 == "ping" {print $2}' "$work/serve.out")
 discard_addr=$(awk '$1 == "discard" {print $2}' "$work/serve.out")
 [[ -n $discard_addr ]] || { echo "bench: the loopback servers did not start" >&2; exit 1; }
@@ -70,11 +70,12 @@ hosts_file $work/hosts
 resolv_conf $work/resolv.conf
 permit 127.0.0.0/8
 EOF
+: >"$work/sockd.log"  # exists before the background redirection gets to it
   "$sockd" -F -f "$work/sockd.conf" -l 127.0.0.1:0 2>"$work/sockd.log" &
   sockd_pid=$!
-  started+=($sockd_pid)
+  started+=("$sockd_pid")
   for _ in $(seq 50); do
-    sockd_addr=$(sed -n 's/.*listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/sockd.log" | head -1)
+    sockd_addr=$(sed -n 's/.*listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/sockd.log" | head -1 || true)
     [[ -n $sockd_addr ]] && break
     sleep 0.1
   done
@@ -99,7 +100,7 @@ if command -v danted >/dev/null; then
     'mount --bind "$1" /etc/resolv.conf && exec danted -f "$2" -p "$3"' \
     sh "$work/resolv.conf" "$work/danted.conf" "$work/danted.pid" &
   dante_pid=$!
-  started+=($dante_pid)
+  started+=("$dante_pid")
   dante_addr=127.0.0.1:$dante_port
   if ! "$socksbench" probe --target "$ping_addr" --proxy "$dante_addr" --timeout 5 >/dev/null; then
     echo "bench: danted did not come up; its log:" >&2
