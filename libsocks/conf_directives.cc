@@ -78,12 +78,13 @@ std::optional<LineError> parse_timeout(TokenCursor& cursor, ServerSettings& sett
     if (equals_ignore_case(which, "negotiate")) target = &settings.negotiate_timeout_s;
     if (equals_ignore_case(which, "connect")) target = &settings.connect_timeout_s;
     if (equals_ignore_case(which, "identd")) target = &settings.identd_timeout_s;
+    if (equals_ignore_case(which, "shell")) target = &settings.shell_timeout_s;
     if (equals_ignore_case(which, "idle")) {
       target = &settings.idle_timeout_s;
       min = 0;  // 0: never close an idle relay
     }
   }
-  if (!target) return expected(cursor, "negotiate, connect, idle or identd after timeout");
+  if (!target) return expected(cursor, "negotiate, connect, idle, identd or shell after timeout");
   key += " " + to_lower(cursor.take().text);
   return take_number(cursor, min, kMaxTimeoutSeconds, "seconds", *target);
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "check_mode.h"
 #include "libevent_ptr.h"
 #include "listen_sockets.h"
 #include "log.h"
@@ -21,13 +22,24 @@ namespace {
 
 enum ExitStatus { kExitOk = 0, kExitConfig = 1, kExitUsage = 2, kExitListen = 3 };
 
+// Command-line settings that replace the file's (at start and at every reload).
+void apply_overrides(const Options& options, socks4::conf::Config& config) {
+  if (options.identd) config.settings.identd = *options.identd;
+}
+
 // The config to run with, or nullopt after printing its diagnostics.
-std::optional<socks4::conf::Config> load_config(const std::string& path) {
-  if (path.empty()) return socks4::conf::default_config();
-  socks4::conf::ParseOutcome outcome = socks4::conf::parse_file(path);
-  for (const auto& diagnostic : outcome.errors)
-    fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
-  return std::move(outcome.config);
+std::optional<socks4::conf::Config> load_config(const Options& options) {
+  std::optional<socks4::conf::Config> config;
+  if (options.config_path.empty()) {
+    config = socks4::conf::default_config();
+  } else {
+    socks4::conf::ParseOutcome outcome = socks4::conf::parse_file(options.config_path);
+    for (const auto& diagnostic : outcome.errors)
+      fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
+    config = std::move(outcome.config);
+  }
+  if (config) apply_overrides(options, *config);
+  return config;
 }
 
 std::vector<socks4::conf::ListenAddress> listen_addresses(const Options& options,
@@ -71,6 +83,8 @@ class Server {
 
  private:
   static void on_signal(evutil_socket_t signal, short, void* arg);
+  // SIGCHLD and a one-second tick: reap shell commands, kill those past their time limit.
+  static void on_shell_tick(evutil_socket_t, short, void* arg);
   void reload();
   void fail(const std::string& message);
 
@@ -81,6 +95,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   EventBasePtr base_;
   std::vector<EventPtr> signals_;
+  EventPtr shell_tick_;
 };
 
 // Startup failures also go to stderr when the log goes to syslog: someone is watching.
@@ -147,12 +162,21 @@ int Server::run() {
       return kExitConfig;
     }
   }
+  signals_.emplace_back(evsignal_new(base_.get(), SIGCHLD, &Server::on_shell_tick, this));
+  shell_tick_.reset(event_new(base_.get(), -1, EV_PERSIST, &Server::on_shell_tick, this));
+  const timeval second{1, 0};
+  if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0 || !shell_tick_ ||
+      event_add(shell_tick_.get(), &second) != 0) {
+    fail("cannot install the SIGCHLD handler");
+    return kExitConfig;
+  }
   for (auto& worker : workers_) worker->start();
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
 
   for (auto& worker : workers_) worker->request_stop();
   workers_.clear();  // joins each thread, then closes its connections
+  context_.shell.kill_all();
   if (!options_.pid_file.empty()) unlink(options_.pid_file.c_str());
   log::info("stopped");
   return kExitOk;
@@ -168,6 +192,10 @@ void Server::on_signal(evutil_socket_t signal, short, void* arg) {
   event_base_loopbreak(self->base_.get());
 }
 
+void Server::on_shell_tick(evutil_socket_t, short, void* arg) {
+  static_cast<Server*>(arg)->context_.shell.tick();
+}
+
 void Server::reload() {
   if (options_.config_path.empty()) {
     log::info("SIGHUP: no config file to re-read (running with the built-in configuration)");
@@ -180,6 +208,7 @@ void Server::reload() {
     for (const auto& diagnostic : outcome.errors) log::error("%s", diagnostic.to_string().c_str());
     return;
   }
+  apply_overrides(options_, *outcome.config);
   auto old = context_.config.load();
   const auto& before = old->config.settings;
   const auto& after = outcome.config->settings;
@@ -214,8 +243,13 @@ int main(int argc, char** argv) {
     printf("%.*s\n", static_cast<int>(kVersionLine.size()), kVersionLine.data());
     return kExitOk;
   }
-  std::optional<socks4::conf::Config> config = load_config(options.config_path);
+  std::optional<socks4::conf::Config> config = load_config(options);
   if (!config) return kExitConfig;
+  if (!options.check_request.empty()) {
+    return run_check_request(
+        *config, options.config_path.empty() ? "built-in" : options.config_path,
+        options.check_request);
+  }
   if (options.check) return check_config(options, *config);
   Server server(options, std::move(*config));
   return server.run();

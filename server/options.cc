@@ -13,6 +13,9 @@ enum class Flag {
   kForeground,
   kDebug,
   kCheck,
+  kCheckRequest,
+  kIdentdLoose,
+  kIdentdStrict,
   kThreads,
   kPidFile,
   kNoSplice,
@@ -33,6 +36,9 @@ constexpr OptionSpec kOptions[] = {
     {'F', "foreground", false, Flag::kForeground},
     {'d', "debug", false, Flag::kDebug},
     {'n', "check", false, Flag::kCheck},
+    {'r', "check-request", true, Flag::kCheckRequest},
+    {'i', "identd-loose", false, Flag::kIdentdLoose},
+    {'I', "identd-strict", false, Flag::kIdentdStrict},
     {'t', "threads", true, Flag::kThreads},
     {'P', "pid-file", true, Flag::kPidFile},
     {0, "no-splice", false, Flag::kNoSplice},
@@ -88,6 +94,16 @@ std::string apply(const OptionSpec& spec, std::string_view value, Options& optio
       break;
     case Flag::kCheck:
       options.check = true;
+      break;
+    case Flag::kCheckRequest:
+      if (value.empty()) return "--check-request needs a request to check";
+      options.check_request = value;
+      break;
+    case Flag::kIdentdLoose:
+      options.identd = socks4::conf::IdentdMode::kLoose;
+      break;
+    case Flag::kIdentdStrict:
+      options.identd = socks4::conf::IdentdMode::kStrict;
       break;
     case Flag::kThreads: {
       auto threads = parse_int(value, 0, kMaxThreads);
@@ -214,6 +230,14 @@ SOCKS 4/4a proxy server (CONNECT; BIND is refused for now).
                             says `log syslog`)
   -d, --debug               log per-request detail
   -n, --check               check the config, print diagnostics, exit 0 if valid, 1 if not
+  -r, --check-request 'connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]'
+                            print the rule that matches this request and permit or deny;
+                            exit 0 permit, 1 deny (or a config error), 2 a bad request.
+                            USER '-' is empty; DESTINATION is an address, a 4a host name
+                            or NAME=ADDRESS; without IDENTD_USER identd does not answer
+  -i, --identd-loose        identd mode loose: 93 when the client's identd names another
+                            user (overrides the config's `identd`; a rule's ?= overrides both)
+  -I, --identd-strict       identd mode strict: also 92 when identd gives no user
   -t, --threads N           event-loop threads (default: config `threads`, else one per core)
   -P, --pid-file FILE       write the process id to FILE
       --no-splice           relay through user-space buffers instead of splice(2)

@@ -18,6 +18,8 @@ struct Options {
   bool foreground = false;                          // -F
   bool debug = false;                               // -d
   bool check = false;                               // -n
+  std::string check_request;                        // -r: "connect USER SRC DST PORT [IDENTD]"
+  std::optional<socks4::conf::IdentdMode> identd;   // -i loose, -I strict; overrides `identd`
   std::optional<int> threads;                       // -t; 0 = one per core
   std::string pid_file;                             // -P
   bool use_splice = true;                           // --no-splice clears it

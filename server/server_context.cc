@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "rule_verdict.h"
+
 namespace sockd {
 
 std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config config,
@@ -12,6 +14,7 @@ std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config conf
         return rule.destination && rule.destination->name.empty() &&
                rule.destination->address.mask != 0;
       });
+  active->identd_may_be_needed = identd_may_be_needed(config);
   active->config = std::move(config);
   active->source = std::move(source);
   return active;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "bind_primaries.h"
+#include "shell_runner.h"
 #include "socks4/sockd_conf.h"
 
 namespace sockd {
@@ -18,6 +19,8 @@ struct ActiveConfig {
   // True if some rule's destination is an address with a non-zero mask: then a 4a request can
   // only be decided once its name is resolved. Otherwise the name alone decides, before any DNS.
   bool rules_need_resolved_address = false;
+  // True if the global identd mode or some rule's ?= may call for an identd query.
+  bool identd_may_be_needed = false;
 };
 
 std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config config,
@@ -28,6 +31,7 @@ struct ServerContext {
   bool use_splice = true;
   std::atomic<int> open_clients{0};  // accepted and not yet closed, all workers
   PrimaryConnections primaries;      // established CONNECTs, for granting BIND
+  ShellRunner shell;                 // the commands of sockd.conf rules
 };
 
 // Counts one accepted client in ServerContext::open_clients for as long as it lives; moves with

@@ -118,12 +118,21 @@ void Session::read_early_data() {
 
 void Session::dispatch() {
   phase_ = Phase::kConnecting;
-  const auto& settings = config_->config.settings;
-  deadline_ms_ = monotonic_ms() + int64_t{settings.connect_timeout_s} * 1000;
-  evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
   if (early_size_ == buffer_.size()) event_del(read_event_.get());
   log::debug("%s request %s, %zu bytes after it", peer_text_.c_str(), describe().c_str(),
              early_size_);
+  if (config_->identd_may_be_needed) {
+    evtimer_del(timer_.get());  // the query has its own time limit
+    ask_identd();               // then serve_request()
+    return;
+  }
+  serve_request();
+}
+
+void Session::serve_request() {
+  const auto& settings = config_->config.settings;
+  deadline_ms_ = monotonic_ms() + int64_t{settings.connect_timeout_s} * 1000;
+  evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
   if (parser_.request().command == socks4::Command::kBind) {
     handle_bind();
   } else {
@@ -222,23 +231,6 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
   end();
 }
 
-std::string Session::check_rules(uint32_t destination_ip) const {
-  const socks4::Request& request = parser_.request();
-  socks4::conf::MatchInput input;
-  input.command = request.command;
-  input.source_ip = peer_.ipv4_address().value_or(0);
-  input.destination_ip = destination_ip;
-  input.destination_name = request.hostname;
-  input.destination_port = request.port;
-  input.user = request.user_id;
-  const socks4::conf::Rule* rule = socks4::conf::match(config_->config, input);
-  if (!rule) return "no rule permits it";
-  if (rule->action == socks4::conf::Action::kDeny)
-    return "denied by rule, line " + std::to_string(rule->line);
-  log::debug("%s permitted by rule, line %d", peer_text_.c_str(), rule->line);
-  return {};
-}
-
 std::string Session::describe() const {
   const socks4::Request& request = parser_.request();
   std::string text = request.command == socks4::Command::kBind ? "BIND" : "CONNECT";
@@ -260,7 +252,8 @@ bool Session::send_reply(socks4::ReplyCode code) {
 }
 
 void Session::reject(const std::string& reason) {
-  send_reply(socks4::ReplyCode::kRejected);
+  settle_denial();
+  send_reply(rejection_code_);
   log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
   close_client();
   end();

@@ -15,7 +15,9 @@
 #include "connector.h"
 #include "dns_lookup.h"
 #include "endpoint.h"
+#include "identd_query.h"
 #include "libevent_ptr.h"
+#include "rule_verdict.h"
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
@@ -58,15 +60,25 @@ class Session {
   void connect_to(std::vector<Endpoint> addresses);
   void on_connected(int error, socks4::UniqueFd server, const Endpoint& peer);
 
-  // The rule verdict for this request and destination; empty if permitted, else the reason.
-  std::string check_rules(uint32_t destination_ip) const;
+  // identd and the rules (session_rules.cc).
+  void ask_identd();  // when some rule may need identd; then serve_request()
+  void on_identd(IdentdResult result);
+  void serve_request();  // the CONNECT or BIND path, once identd (if asked) is done
+  // The rule verdict for this request and destination; empty if permitted, else the reason
+  // (and rejection_code_ is the reply to send). A permit runs the rule's shell command; a
+  // denial's command waits for settle_denial(), as a later address of a 4a name may be
+  // permitted. At most one command runs per request.
+  std::string check_rules(uint32_t destination_ip);
+  void settle_denial();  // runs the first denial's command unless a permit came first
+  void run_command(const RuleVerdict& verdict, uint32_t destination_ip);
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
   bool send_reply(socks4::ReplyCode code);
   // After a rejection: FIN after the reply, and no unread bytes left to turn the close into a
   // reset that could destroy the reply before the client reads it.
   void close_client();
-  // Replies 91, logs "<describe> -> rejected (<reason>)", closes.
+  // Replies rejection_code_ (91, or 92/93 from identd), logs "<describe> -> rejected (<reason>)",
+  // closes.
   void reject(const std::string& reason);
   // Logs "<peer> <what>" and closes without a reply.
   void drop(const std::string& what);
@@ -88,6 +100,12 @@ class Session {
   std::optional<BindListener> bind_listener_;
   // BIND: the DSTIP (host order) the inbound connection must come from.
   uint32_t bind_destination_ = 0;
+  std::optional<IdentdQuery> identd_query_;
+  std::optional<IdentdResult> identd_;  // once identd has been asked
+  std::optional<RuleVerdict> first_denial_;
+  uint32_t first_denial_ip_ = 0;
+  bool verdict_settled_ = false;  // a permit or a denial has run its command (if any)
+  socks4::ReplyCode rejection_code_ = socks4::ReplyCode::kRejected;
   int64_t deadline_ms_ = 0;    // end of the connect phase (monotonic)
   std::string resolved_text_;  // " (198.51.100.2)" for 4a log lines
   size_t early_size_ = 0;      // bytes after the request, at the start of buffer_

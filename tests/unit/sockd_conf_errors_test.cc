@@ -130,11 +130,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "sockd.conf:1:18: expected end of line after the listen directive, found "
                   "\"1081\""},
         ErrorCase{"timeout",
-                  "sockd.conf:1:8: expected negotiate, connect or idle after timeout, found end "
-                  "of line"},
+                  "sockd.conf:1:8: expected negotiate, connect, idle, identd or shell after "
+                  "timeout, found end of line"},
         ErrorCase{"timeout read 5",
-                  "sockd.conf:1:9: expected negotiate, connect or idle after timeout, found "
-                  "\"read\""},
+                  "sockd.conf:1:9: expected negotiate, connect, idle, identd or shell after "
+                  "timeout, found \"read\""},
         ErrorCase{"timeout connect -1",
                   "sockd.conf:1:17: expected seconds (a whole number from 1 to 2000000), found "
                   "\"-1\""},

@@ -66,6 +66,7 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   timeout connect SECONDS       outbound/inbound establishment limit (default 120)
 //   timeout idle SECONDS          close a relay idle this long; 0 = never (default 0)
 //   timeout identd SECONDS        wait this long for the client's identd (default 10)
+//   timeout shell SECONDS         kill a rule's shell command still running after this (60)
 //   identd none|loose|strict      global identd mode (default none)
 //   log stderr|syslog [FACILITY]  (default: stderr in the foreground, syslog daemon otherwise)
 //   user NAME                     drop privileges to NAME after binding
@@ -81,6 +82,7 @@ struct ServerSettings {
   int connect_timeout_s = 120;
   int idle_timeout_s = 0;
   int identd_timeout_s = 10;
+  int shell_timeout_s = 60;
   IdentdMode identd = IdentdMode::kNone;
   LogTarget log = LogTarget::kAuto;
   std::string syslog_facility = "daemon";

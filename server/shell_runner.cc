@@ -1,0 +1,145 @@
+#include "shell_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "connector.h"  // monotonic_ms
+#include "log.h"
+
+namespace sockd {
+namespace {
+
+// The command sees neither sockd's environment nor its descriptors.
+char kPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// posix_spawn attributes and file actions, destroyed on every path.
+class SpawnSetup {
+ public:
+  SpawnSetup() {
+    posix_spawnattr_init(&attributes_);
+    posix_spawn_file_actions_init(&actions_);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions_);
+    posix_spawnattr_destroy(&attributes_);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+
+  // 0 or an error number.
+  int prepare() {
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);  // sockd ignores it; an ignored signal survives exec
+    sigaddset(&defaults, SIGCHLD);
+    int error = 0;
+    if (!error) {
+      error = posix_spawnattr_setflags(
+          &attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    }
+    if (!error) error = posix_spawnattr_setpgroup(&attributes_, 0);  // its own group
+    if (!error) error = posix_spawnattr_setsigmask(&attributes_, &none);
+    if (!error) error = posix_spawnattr_setsigdefault(&attributes_, &defaults);
+    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY, 0);
+    if (!error) error = posix_spawn_file_actions_adddup2(&actions_, 1, 2);
+    // Whatever might lack close-on-exec (client sockets above all) stays behind.
+    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+    return error;
+  }
+
+  const posix_spawnattr_t* attributes() const { return &attributes_; }
+  const posix_spawn_file_actions_t* actions() const { return &actions_; }
+
+ private:
+  posix_spawnattr_t attributes_;
+  posix_spawn_file_actions_t actions_;
+};
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
+  return "ended";
+}
+
+}  // namespace
+
+bool ShellRunner::run(const std::string& command, const std::string& what, int time_limit_s) {
+  std::lock_guard lock(mutex_);
+  if (children_.size() >= kMaxRunning) {
+    log::warning("shell command of %s not run: %zu commands are still running", what.c_str(),
+                 children_.size());
+    return false;
+  }
+  SpawnSetup setup;
+  int error = setup.prepare();
+  pid_t pid = -1;
+  if (!error) {
+    char shell[] = "/bin/sh";
+    char dash_c[] = "-c";
+    std::string text = command;  // posix_spawn wants char* const[]
+    char* argv[] = {shell, dash_c, text.data(), nullptr};
+    char* envp[] = {kPath, nullptr};
+    error = posix_spawn(&pid, shell, setup.actions(), setup.attributes(), argv, envp);
+  }
+  if (error) {
+    log::warning("shell command of %s not run: %s", what.c_str(), strerror(error));
+    return false;
+  }
+  // Registered under the lock, so tick() cannot miss a child that exits at once.
+  children_.push_back(
+      {pid, monotonic_ms() + int64_t{time_limit_s} * 1000, time_limit_s, what, false});
+  log::debug("shell command of %s started (pid %d)", what.c_str(), static_cast<int>(pid));
+  return true;
+}
+
+void ShellRunner::tick() {
+  std::lock_guard lock(mutex_);
+  const int64_t now = monotonic_ms();
+  for (auto it = children_.begin(); it != children_.end();) {
+    int status = 0;
+    pid_t done = waitpid(it->pid, &status, WNOHANG);
+    if (done == it->pid || (done < 0 && errno == ECHILD)) {
+      if (it->killed) {
+        log::warning("shell command of %s killed after %d s (timeout shell)", it->what.c_str(),
+                     it->time_limit_s);
+      } else if (done == it->pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        log::warning("shell command of %s %s", it->what.c_str(), describe_status(status).c_str());
+      } else {
+        log::debug("shell command of %s finished", it->what.c_str());
+      }
+      it = children_.erase(it);
+      continue;
+    }
+    if (!it->killed && now >= it->deadline_ms) {
+      kill(-it->pid, SIGKILL);  // the whole group: sh and whatever it started
+      it->killed = true;
+    }
+    ++it;
+  }
+}
+
+void ShellRunner::kill_all() {
+  std::lock_guard lock(mutex_);
+  for (const Child& child : children_) {
+    kill(-child.pid, SIGKILL);
+    int status = 0;
+    while (waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  children_.clear();
+}
+
+size_t ShellRunner::running() const {
+  std::lock_guard lock(mutex_);
+  return children_.size();
+}
+
+}  // namespace sockd
