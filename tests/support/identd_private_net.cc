@@ -42,6 +42,20 @@ PrivateNetwork::PrivateNetwork() {
   if (ioctl(probe.get(), SIOCSIFFLAGS, &request) != 0) error_ = errno_text("SIOCSIFFLAGS lo up");
 }
 
+PrivateNetwork::PrivateNetwork(const std::string& name) {
+  original_.reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  UniqueFd target(open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!original_ || !target) {
+    error_ = errno_text("open the network namespaces");
+    return;
+  }
+  if (setns(target.get(), CLONE_NEWNET) != 0) {
+    error_ = errno_text(("setns " + name).c_str());
+    return;
+  }
+  entered_ = true;
+}
+
 PrivateNetwork::~PrivateNetwork() {
   // Staying in the private namespace would silently break every later test: better to stop.
   if (entered_ && setns(original_.get(), CLONE_NEWNET) != 0) abort();

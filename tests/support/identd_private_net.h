@@ -16,6 +16,9 @@ namespace socks4::test {
 class PrivateNetwork {
  public:
   PrivateNetwork();
+  // Joins the existing namespace `name` (/run/netns/NAME, as made by `ip netns add`) instead,
+  // e.g. the lan host of the firewall test bed.
+  explicit PrivateNetwork(const std::string& name);
   ~PrivateNetwork();
   PrivateNetwork(const PrivateNetwork&) = delete;
   PrivateNetwork& operator=(const PrivateNetwork&) = delete;
