@@ -62,6 +62,7 @@ void Session::on_timer(evutil_socket_t, short, void* arg) {
     self->drop("negotiation timed out after " + std::to_string(settings.negotiate_timeout_s) +
                "s -> closed");
   } else if (self->phase_ == Phase::kAwaitingInbound) {
+    self->bind_listener_.reset();  // the port refuses before the client hears of the failure
     self->reject("inbound connection timed out after " +
                  std::to_string(settings.connect_timeout_s) + "s");
   } else {
@@ -211,6 +212,8 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
   const std::string description = describe();
   const std::string resolved =
       parser_.request().is_4a() ? " (" + peer.address_text() + ")" : std::string();
+  // Counted before the reply: the client may send its BIND (to another thread) right after it.
+  PrimaryHold primary(worker_.context().primaries, peer_, peer);
   if (!send_reply(socks4::ReplyCode::kGranted)) {
     drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
@@ -226,7 +229,7 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),
-                       PrimaryHold(worker_.context().primaries, peer_, peer)};
+                       std::move(primary)};
   worker_.start_relay(std::move(params));
   end();
 }

@@ -113,7 +113,9 @@ void Session::read_while_awaiting_inbound() {
     return;
   }
   if (n <= 0) {
-    // The client gave up: the session ends, and the listener with it.
+    // The client gave up: the session ends, and the listener with it (first, so the port
+    // refuses before the log line tells of it).
+    bind_listener_.reset();
     const std::string why =
         n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
     drop(describe() + resolved_text_ + " -> closed (" + why +
