@@ -228,6 +228,7 @@ TEST_F(BindTest, FourABindByANameOnlySockdKnows) {
   std::optional<Reply> first;
   UniqueFd client = send_bind(bind_request_4a("only-sockd.test", kDataPort), &first);
   ASSERT_NO_FATAL_FAILURE(expect_listening(first));
+  EXPECT_TRUE(sockd().wait_for_log("granted (listening on", kBound));
   EXPECT_FALSE(sockd()
                    .log_lines_with({"BIND user=tester only-sockd.test:20 (127.0.0.1) -> granted "
                                     "(listening on"})

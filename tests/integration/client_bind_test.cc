@@ -1,6 +1,6 @@
-// The BIND side of the client library through Dante's danted on loopback (sockd answers BIND
-// with 91 for now): Rbind/Rgetsockname/Rlisten/Raccept after a CONNECT, the same pattern from
-// the plain C program built with -lsocks, and Rrcmd against a scripted rshd.
+// The BIND side of the client library through Dante's danted on loopback (the same through our
+// sockd: client_bind_sockd_test.cc): Rbind/Rgetsockname/Rlisten/Raccept after a CONNECT, the same
+// pattern from the plain C program built with -lsocks, and Rrcmd against a scripted rshd.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <poll.h>

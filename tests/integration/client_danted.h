@@ -1,7 +1,7 @@
 // Dante's danted (Debian dante-server) as a SOCKS 4 server with BIND, for testing the client
-// library's BIND side while sockd answers BIND with 91. Runs in the foreground, started and
-// stopped by its own pid, on 127.0.0.1:<free port>, relaying only loopback, inside a private
-// mount namespace whose /etc/resolv.conf points at 127.0.0.1 (no DNS leaves the machine).
+// library's BIND side against a second implementation besides sockd. Runs in the foreground,
+// started and stopped by its own pid, on 127.0.0.1:<free port>, relaying only loopback, inside a
+// private mount namespace whose /etc/resolv.conf points at 127.0.0.1 (no DNS leaves the machine).
 #pragma once
 
 #include <chrono>

@@ -2,7 +2,7 @@
 // program's bind/getsockname/listen/accept go through the SOCKS server's BIND. The program
 // announces the server's address (as in an FTP PORT command), the application server connects
 // there, and accept() returns the relayed stream with the application server as peer.
-// Against Dante's danted (SOCKS 4 BIND) while sockd answers BIND with 91.
+// Against our sockd and against Dante's danted (SOCKS 4 BIND).
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -68,9 +68,37 @@ TEST_F(PreloadTest, ActiveDataChannelThroughDantedBind) {
   EXPECT_NE(log.find("." + std::to_string(announced_port)), std::string::npos) << log;
 }
 
-// sockd refuses BIND for now: the program's bind() fails instead of silently listening
-// locally, where the application server outside could never reach it.
+// The same program through our sockd: the announced address is where sockd listens, the
+// accepted peer is the application server, and sockd logged both replies.
+TEST_F(PreloadTest, ActiveDataChannelThroughSockdBind) {
+  LoopbackServer app(data_channel_server);
+  CommandResult r = run_python(kActiveClient, {std::to_string(app.port())});
+  ASSERT_EQ(r.exit_code, 0) << r.err << "\nsockd log:\n" << sockd().log();
+  std::istringstream out(r.out);
+  std::string announced, ip, data_word, from, port_word;
+  int announced_port = 0, data_port = 0, peer_port = 0;
+  out >> announced >> ip >> announced_port >> data_word >> from >> port_word >> data_port >>
+      port_word >> port_word >> peer_port;
+  EXPECT_EQ(ip, "127.0.0.1") << r.out;
+  EXPECT_EQ(peer_port, data_port) << "accept() must name the application server\n" << r.out;
+  const std::string listening = "127.0.0.1:" + std::to_string(announced_port);
+  EXPECT_FALSE(sockd().log_lines_with({"BIND user=", "granted (listening on " + listening}).empty())
+      << sockd().log();
+  EXPECT_FALSE(
+      sockd()
+          .log_lines_with({"BIND inbound from 127.0.0.1:" + std::to_string(data_port), "granted"})
+          .empty())
+      << sockd().log();
+}
+
+// A sockd that refuses the BIND (here by a deny rule): the program's bind() fails instead of
+// silently listening locally, where the application server outside could never reach it.
 TEST_F(PreloadTest, BindRefusedBySockdFailsTheProgramsBind) {
+  SockdOptions options;
+  options.hosts = kSockdHosts;
+  options.config = "deny bind 0.0.0.0/0\npermit 127.0.0.0 255.0.0.0\n";
+  SockdProcess refusing(options);
+  ASSERT_TRUE(refusing.start()) << refusing.error();
   LoopbackServer app(data_channel_server);
   CommandResult r = run_python(
       "import errno, socket, sys\n"
@@ -81,13 +109,12 @@ TEST_F(PreloadTest, BindRefusedBySockdFailsTheProgramsBind) {
       "    print('bound')\n"
       "except OSError as e:\n"
       "    print(errno.errorcode[e.errno])\n",
-      {std::to_string(app.port())});
+      {std::to_string(app.port())}, {}, "127.0.0.1:" + std::to_string(refusing.port()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  if (sockd().log().find("BIND is not supported") == std::string::npos) {
-    EXPECT_EQ(r.out, "bound\n");  // sockd's BIND has landed
-  } else {
-    EXPECT_EQ(r.out, "ECONNREFUSED\n");
-  }
+  EXPECT_EQ(r.out, "ECONNREFUSED\n");
+  EXPECT_TRUE(refusing.wait_for_log("BIND user=", std::chrono::milliseconds(5000)));
+  EXPECT_FALSE(refusing.log_lines_with({"BIND user=", "rejected (denied by rule"}).empty())
+      << refusing.log();
 }
 
 }  // namespace

@@ -87,8 +87,10 @@ TEST_F(RejectionTest, HostnameEmpty) {
   expect_rejected(raw({4, 1, 0, 80, 0, 0, 0, 1, 0, 0}));
 }
 
-TEST_F(RejectionTest, BindIsRejectedForNow) {
+TEST_F(RejectionTest, BindWithoutPrimaryConnectIsRejected) {
+  // BIND is served (bind_test.cc), but only while the client holds a CONNECT to DSTIP.
   expect_rejected(raw({4, 2, 0, 21, 127, 0, 0, 1, 0}));
+  EXPECT_TRUE(sockd().wait_for_log("no CONNECT to 127.0.0.1", kCloseBound)) << sockd().log();
 }
 
 TEST_F(RejectionTest, RejectionLogLineShape) {
