@@ -281,9 +281,9 @@ TEST_F(PreloadFirewallTest, FtpPassiveDownloadAndUpload) {
   EXPECT_NE(plain.exit_code, 0);
 }
 
-// Active FTP needs BIND, which sockd refuses for now: the same preload against Dante's danted
-// on fw (SOCKS 4, CONNECT and BIND). The data connection comes from wan to danted's outside
-// address, announced by tnftp in its PORT command.
+// Active FTP needs BIND: the same preload against Dante's danted on fw (SOCKS 4, CONNECT and
+// BIND); bind_firewall_test.cc does it through our sockd. The data connection comes from wan to
+// danted's outside address, announced by tnftp in its PORT command.
 std::string danted_config(const std::string& log) {
   return "logoutput: " + log + "\ninternal: " + Testbed::kFwLanIp +
          " port = 1081\nexternal: " + Testbed::kFwWanIp +
