@@ -190,6 +190,12 @@ bool is_directive(std::string_view word) {
   return false;
 }
 
+std::string directive_names() {
+  std::string names;
+  for (const char* name : kDirectives) names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
+}
+
 std::optional<std::string> parse_listen_address(std::string_view text, ListenAddress& out) {
   std::string host;
   std::string_view port_text;

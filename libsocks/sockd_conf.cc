@@ -73,10 +73,9 @@ class ConfigParser {
       TokenCursor cursor(tokens, end_column(code));
       return parse_directive(cursor, line_number, directives_seen_, config_.settings);
     }
-    return LineError{tokens.front().column,
-                     "expected permit, deny or a directive (listen, timeout, identd, log, user, "
-                     "threads, resolv_conf, hosts_file, max_connections), found " +
-                         quote(tokens.front().text)};
+    return LineError{tokens.front().column, "expected permit, deny or a directive (" +
+                                                directive_names() + "), found " +
+                                                quote(tokens.front().text)};
   }
 
   std::optional<LineError> special_command(std::string_view body, std::string_view prefix,

@@ -1,5 +1,5 @@
-// The daemon's own directives in sockd.conf (listen, timeout, identd, log, user, threads,
-// resolv_conf, hosts_file, max_connections); see ServerSettings for their meaning.
+// The daemon's own directives in sockd.conf (listen, timeout, identd, log, user, ...); see
+// ServerSettings for their meaning.
 #pragma once
 
 #include <map>
@@ -14,6 +14,9 @@ namespace socks4::conf {
 
 // Whether `word` names a directive (any case).
 bool is_directive(std::string_view word);
+
+// "listen, timeout, ...": every directive name, for messages.
+std::string directive_names();
 
 // Which one-time directives were seen, and on which line (for "given twice" errors).
 using DirectivesSeen = std::map<std::string, int>;
