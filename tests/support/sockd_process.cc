@@ -38,6 +38,17 @@ SockdProcess::SockdProcess(SockdOptions options) : options_(std::move(options)) 
   log_path_ = dir_.file("sockd.stderr");
 }
 
+SockdProcess::~SockdProcess() {
+  const pid_t pid = process_.pid();
+  if (process_.running()) process_.stop();
+  const char* keep_dir = std::getenv("SOCKD_LOG_DIR");
+  if (!keep_dir || !*keep_dir || pid <= 0) return;
+  std::error_code ignored;
+  std::filesystem::copy_file(log_path_,
+                             std::string(keep_dir) + "/sockd-" + std::to_string(pid) + ".stderr",
+                             std::filesystem::copy_options::overwrite_existing, ignored);
+}
+
 bool SockdProcess::start(milliseconds timeout) {
   LaunchOptions launch;
   launch.argv = options_.command_prefix;

@@ -47,6 +47,10 @@ inline SockdOptions with_args(std::vector<std::string> extra_args) {
 class SockdProcess {
  public:
   explicit SockdProcess(SockdOptions options = {});
+  // Stops sockd (SIGTERM, bounded) and, if SOCKD_LOG_DIR is set, keeps its stderr there as
+  // sockd-PID.stderr: tests/run.sh checks those for sanitizer reports (a leak report is
+  // written only as sockd exits, after the test has looked at the log).
+  ~SockdProcess();
   SockdProcess(const SockdProcess&) = delete;
   SockdProcess& operator=(const SockdProcess&) = delete;
 
