@@ -1,7 +1,11 @@
 # socks4 — SOCKS 4/4a firewall-traversal kit.
 #
 #   make run      install what is missing, build, run sockd in the foreground on 127.0.0.1:1080
-#   make test     install what is missing, build, run every test (ends with "N passed, N failed")
+#   make test     install what is missing, build, run every test: the normal suite, the suite
+#                 under ASan+UBSan, sockd's multi-threaded tests under TSan, and a short fuzz
+#                 run of every libFuzzer target (ends with one "N passed, N failed" line)
+#   make check    the normal suite only (quick, for developers)
+#   make asan | tsan | fuzz | fuzz-smoke   one of those parts alone (see README)
 #   make bench    benchmarks: direct vs sockd vs Dante (not part of make test)
 #   make install  PREFIX=/usr/local DESTDIR=
 #
@@ -66,11 +70,21 @@ BUILD_PKGS := g++ make pkg-config libevent-dev googletest libgtest-dev
 TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp telnet git \
               python3-pyftpdlib dante-server
 BENCH_PKGS := dante-server
+# clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
+FUZZ_PKGS  := clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps run test bench install uninstall clean format
+.PHONY: all deps bench-deps run test check bench install uninstall clean format \
+        asan tsan fuzz fuzz-smoke fuzz-build sanitizer-tests tsan-tests
 .DEFAULT_GOAL := all
 
-all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) $(if $(PRELOAD_SRCS),$(PRELOAD_SO) $(SOCKSIFY))
+# A sanitizer tree (make asan/tsan) sets PLAIN_PRELOAD to the normal tree's preload library and
+# its socksify runs that one: an instrumented library cannot be injected into the
+# uninstrumented programs the preload is for (curl, python3, ...).
+PLAIN_PRELOAD ?=
+SOCKSIFY_LIB := $(abspath $(or $(PLAIN_PRELOAD),$(PRELOAD_SO)))
+
+all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) \
+     $(if $(PRELOAD_SRCS),$(if $(PLAIN_PRELOAD),,$(PRELOAD_SO)) $(SOCKSIFY))
 
 tests: $(TEST_BINS) $(PLAIN_CLIENT)
 
@@ -97,7 +111,7 @@ $(LIBSOCKS_PC): Makefile
 
 $(PLAIN_CLIENT): tests/integration/client_plain_bsd.c $(LIBSOCKS_SO)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(RENAMES) -o $@ $< \
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(SANFLAGS) $(RENAMES) -o $@ $< \
 	  -L$(BUILD) -lsocks -Wl,-rpath,$(abspath $(BUILD))
 
 # The LD_PRELOAD library: preload/ objects plus libsocks' objects, one self-contained .so.
@@ -107,7 +121,7 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 
 $(SOCKSIFY): preload/socksify.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@PRELOAD_LIB@|$(abspath $(PRELOAD_SO))|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	sed -e 's|@PRELOAD_LIB@|$(SOCKSIFY_LIB)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 	chmod 755 $@
 
 $(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
@@ -135,7 +149,7 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(LIBSOCKS_A)
 
 # Installs the Debian packages that are missing (needs root; says so clearly otherwise).
 deps:
-	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(FUZZ_PKGS)
 
 bench-deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
@@ -143,9 +157,89 @@ bench-deps:
 run: deps all
 	$(SOCKD) --foreground
 
+# Every part runs even when an earlier one failed; tests/total.sh adds up their summary lines
+# (a part that could not run at all counts as one failure).
 test: deps
+	$(MAKE) -j2 all tests
+	@rm -f $(BUILD)/test-logs/summary $(ASAN_BUILD)/test-logs/summary \
+	  $(TSAN_BUILD)/test-logs/summary $(FUZZ_BUILD)/fuzz-logs/summary
+	-tests/run.sh $(BUILD) $(TEST_BINS)
+	-$(MAKE) sanitizer-tests
+	@tests/total.sh "normal suite" $(BUILD)/test-logs/summary \
+	  "ASan+UBSan suite" $(ASAN_BUILD)/test-logs/summary \
+	  "TSan multi-threaded tests" $(TSAN_BUILD)/test-logs/summary \
+	  "fuzz smoke" $(FUZZ_BUILD)/fuzz-logs/summary
+
+check: deps
 	$(MAKE) all tests
 	tests/run.sh $(BUILD) $(TEST_BINS)
+
+# ---- Sanitizers and fuzzing (README: "Sanitizers and fuzzing") ----
+# The trees sit next to BUILD: build-asan/, build-tsan/, build-fuzz/ for the default BUILD.
+ASAN_BUILD := $(BUILD)-asan
+TSAN_BUILD := $(BUILD)-tsan
+FUZZ_BUILD := $(BUILD)-fuzz
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_FLAGS := -fsanitize=thread
+# gcc 12 gives false -Wmaybe-uninitialized warnings inside <regex> and <functional> when
+# instrumenting; -Werror stays on for everything else.
+SAN_OPTFLAGS := -O1 -g -Wno-maybe-uninitialized
+# Sub-makes of the sanitizer trees; at most two jobs (the machine has two cores).
+SAN_MAKE = $(MAKE) -j2 SANFLAGS='$(1)' OPTFLAGS='$(SAN_OPTFLAGS)' \
+             PLAIN_PRELOAD=$(if $(PRELOAD_SRCS),$(abspath $(PRELOAD_SO)))
+in_tree = $(patsubst $(BUILD)/%,$(2)/%,$(1))
+# The tests TSan runs: those that start sockd (always with several threads, -t 2).
+TSAN_BINS := $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
+TSAN_FILTER ?= *
+
+tsan-tests: $(TSAN_BINS) $(PLAIN_CLIENT)
+
+sanitizer-tests:
+	-$(MAKE) asan
+	-$(MAKE) tsan
+	-$(MAKE) fuzz-smoke
+
+asan: deps $(if $(PRELOAD_SRCS),$(PRELOAD_SO))
+	$(call SAN_MAKE,$(ASAN_FLAGS)) BUILD=$(ASAN_BUILD) all tests
+	SANITIZER=asan tests/run.sh $(ASAN_BUILD) $(call in_tree,$(TEST_BINS),$(ASAN_BUILD))
+
+tsan: deps $(if $(PRELOAD_SRCS),$(PRELOAD_SO))
+	$(call SAN_MAKE,$(TSAN_FLAGS)) BUILD=$(TSAN_BUILD) all tsan-tests
+	SANITIZER=tsan GTEST_FILTER='$(TSAN_FILTER)' tests/run.sh $(TSAN_BUILD) \
+	  $(call in_tree,$(TSAN_BINS),$(TSAN_BUILD))
+
+# libFuzzer targets: tests/fuzz/*_fuzz.cc, each linked with libsocks built by clang with
+# ASan+UBSan and coverage; seeds in tests/fuzz/corpus/<target>/.
+FUZZ_CXX     ?= clang++
+FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRCS    := $(wildcard tests/fuzz/*_fuzz.cc)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.cc,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS))
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+
+$(FUZZ_BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(CPPFLAGS) -std=c++20 -Wall -Wextra -Werror -O1 -g $(FUZZ_FLAGS) \
+	  -fsanitize=fuzzer-no-link -c $< -o $@
+
+# Keep the targets' objects (make would delete them as intermediates of the pattern rule).
+.SECONDARY: $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
+
+$(FUZZ_BUILD)/libsocks.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/obj/tests/fuzz/%_fuzz.o $(FUZZ_BUILD)/libsocks.a
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^
+
+fuzz-build: deps
+	$(MAKE) -j2 $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)
 
 bench: bench-deps all $(if $(BENCH_SRCS),$(BENCH_BIN))
 	bench/run.sh $(BUILD)
@@ -188,4 +282,4 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -2,11 +2,65 @@
 # Runs every test binary given, shows their output, and ends with one summary line:
 #   N passed, N failed
 # A binary that crashes or exits non-zero without reporting a failed test counts as one failure.
+# The line is also written, as "PASSED FAILED", to BUILD/test-logs/summary (for tests/total.sh).
+#
+# SANITIZER=asan|tsan: the binaries (and the sockd they start) are sanitizer builds. Each
+# sanitizer report counts as one failure and is printed:
+# - reports go to files under BUILD/test-logs/sanitizer/ (log_path), from the test binary or
+#   any child it started, so a report from a sockd whose stderr a test captured is not lost;
+# - gcc's UBSan writes its "runtime error" lines to stderr whatever log_path says, so each
+#   sockd's stderr is kept in BUILD/test-logs/sockd/ (SOCKD_LOG_DIR, see
+#   tests/support/sockd_process.h) and searched too.
 set -uo pipefail
 build=$1; shift
 log_dir="$build/test-logs"
 mkdir -p "$log_dir"
 passed=0 failed=0
+
+san_dir="$log_dir/sanitizer"
+sockd_logs="$log_dir/sockd"
+if [[ -n "${SANITIZER:-}" ]]; then
+  rm -rf "$san_dir" "$sockd_logs" && mkdir -p "$san_dir" "$sockd_logs"
+  export SOCKD_LOG_DIR=$(realpath "$sockd_logs")
+fi
+case "${SANITIZER:-}" in
+  "") ;;
+  asan)
+    export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:print_summary=1:log_exe_name=1:log_path=$(realpath "$san_dir")/asan"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:print_summary=1:log_exe_name=1:log_path=$(realpath "$san_dir")/ubsan"
+    export LSAN_OPTIONS="print_suppressions=0"
+    echo "=== ASan+UBSan run. The preload library (socksify) in this tree is the normal,"
+    echo "=== uninstrumented build: a sanitizer runtime cannot be injected into uninstrumented"
+    echo "=== programs (curl, python3, ...). Its tests still run, against the sanitized sockd."
+    ;;
+  tsan)
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:print_summary=1:log_exe_name=1:log_path=$(realpath "$san_dir")/tsan"
+    echo "=== TSan run of the tests that start sockd (several threads each); the preload library"
+    echo "=== (socksify) in this tree is the normal, uninstrumented build."
+    ;;
+  *) echo "run.sh: unknown SANITIZER '$SANITIZER'" >&2; exit 2 ;;
+esac
+
+sanitizer_pattern='runtime error:|ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer'
+
+# Prints and counts the sanitizer reports written since the last call.
+check_sanitizer_reports() {
+  [[ -n "${SANITIZER:-}" ]] || return 0
+  local report
+  for report in "$san_dir"/* "$sockd_logs"/*; do
+    [[ -f "$report" && "$report" != *.seen ]] || continue
+    if [[ "$report" == "$san_dir"/* ]] || grep -qE "$sanitizer_pattern" "$report"; then
+      echo "=== sanitizer report in $(basename "$report") (during $1):"
+      if [[ "$report" == "$san_dir"/* ]]; then head -200 "$report"
+      else grep -E -B5 -A60 "$sanitizer_pattern" "$report" | head -200; fi
+      # A UBSan summary file of a sockd whose stderr holds the report is the same report.
+      [[ "$report" == "$san_dir"/ubsan.* && -f "$sockd_logs/sockd-${report##*.}.stderr" ]] ||
+        failed=$((failed + 1))
+    fi
+    mv "$report" "$report.seen"
+  done
+}
+
 for bin in "$@"; do
   name=$(basename "$bin")
   log="$log_dir/$name.log"
@@ -21,6 +75,8 @@ for bin in "$@"; do
     f=1
   fi
   passed=$((passed + p)) failed=$((failed + f))
+  check_sanitizer_reports "$name"
 done
 echo "$passed passed, $failed failed"
+echo "$passed $failed" > "$log_dir/summary"
 ((failed == 0))

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Adds up the parts of `make test`. Arguments: pairs of a part's name and its summary file
+# ("PASSED FAILED", written by tests/run.sh or tests/fuzz/run.sh). A part whose summary is
+# missing did not run to the end (its build failed, say) and counts as one failure.
+# Ends with one line, "N passed, N failed", and fails if anything failed.
+set -uo pipefail
+passed=0 failed=0
+echo "=== make test, by part:"
+while (($# >= 2)); do
+  part=$1 file=$2; shift 2
+  if [[ -r "$file" ]] && read -r p f < "$file" && [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
+    echo "===   $part: $p passed, $f failed"
+  else
+    echo "===   $part: did not complete (no summary in $file), counted as 1 failure"
+    p=0 f=1
+  fi
+  passed=$((passed + p)) failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
