@@ -1,0 +1,132 @@
+// Descriptor exhaustion: sockd runs with RLIMIT_NOFILE 64, fills it with relays, and more
+// clients arrive. They get 91 (no descriptor for the outbound connection) or wait unaccepted
+// in the listen queue; sockd does not spin (it pauses accepting), the established relays keep
+// relaying, and once descriptors are free again the waiting clients get their answer and new
+// clients are served.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "../support/load_scale.h"
+#include "../support/loopback_server.h"
+#include "../support/process_stats.h"
+#include "../support/socks_client.h"
+#include "sockd_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kDescriptorLimit = 64;
+constexpr int kNewcomers = 40;
+
+enum class Answer { kGranted, kRejected, kClosed, kNone };
+
+// Sends a CONNECT and waits up to `wait` for the reply.
+Answer ask(uint16_t sockd_port, uint16_t destination, UniqueFd* keep, milliseconds wait) {
+  *keep = send_request(sockd_port, connect_request("127.0.0.1", destination, "newcomer"));
+  if (!*keep) return Answer::kClosed;
+  pollfd p{keep->get(), POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(wait.count())) == 0) return Answer::kNone;
+  auto reply = read_reply(keep->get());
+  if (!reply) return Answer::kClosed;
+  return reply->code == ReplyCode::kGranted ? Answer::kGranted : Answer::kRejected;
+}
+
+bool echoes(int fd, const std::string& text) {
+  if (!send_all(fd, text)) return false;
+  auto back = recv_exact(fd, text.size());
+  return back && std::string(back->begin(), back->end()) == text;
+}
+
+class LoadDescriptors : public SockdTest {};
+
+TEST_F(LoadDescriptors, ExhaustionRefusesWithoutSpinningAndRecovers) {
+  SockdOptions options;
+  options.command_prefix = {"prlimit", "--nofile=" + std::to_string(kDescriptorLimit) + ":" +
+                                           std::to_string(kDescriptorLimit)};
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  // The test idles for a while: the echo must not give up after the default 15 s.
+  LoopbackServer echo([](int fd) {
+    set_io_timeout(fd, milliseconds(120000));
+    echo_handler(fd);
+  });
+
+  // Established relays, carrying data before, during and after the exhaustion.
+  std::vector<UniqueFd> established;
+  for (int i = 0; i < 8; ++i) {
+    established.push_back(open_relay(port(), connect_request("127.0.0.1", echo.port())));
+    ASSERT_TRUE(established.back()) << i;
+    ASSERT_TRUE(echoes(established.back().get(), "before"));
+  }
+
+  std::vector<UniqueFd> granted, waiting;
+  int rejected = 0, closed = 0;
+  for (int i = 0; i < kNewcomers; ++i) {
+    UniqueFd fd;
+    switch (ask(port(), echo.port(), &fd, milliseconds(200))) {
+      case Answer::kGranted:
+        granted.push_back(std::move(fd));
+        break;
+      case Answer::kRejected:
+        ++rejected;
+        break;
+      case Answer::kClosed:
+        ++closed;
+        break;
+      case Answer::kNone:
+        waiting.push_back(std::move(fd));
+        break;
+    }
+  }
+  std::cout << "[ measure  ] with " << kDescriptorLimit
+            << " descriptors: " << established.size() + granted.size() << " relays, then "
+            << rejected << " newcomers got 91, " << closed << " were closed, " << waiting.size()
+            << " wait in the listen queue\n";
+  ASSERT_FALSE(waiting.empty() && rejected == 0 && closed == 0) << "the limit was never reached";
+  EXPECT_TRUE(sockd().wait_for_log("Too many open files", milliseconds(3000))) << sockd().log();
+
+  // Exhausted, with clients queued: sockd sleeps instead of retrying accept in a loop.
+  const int64_t cpu_before = cpu_milliseconds(sockd().pid());
+  std::this_thread::sleep_for(milliseconds(3000));
+  const int64_t cpu_spent = cpu_milliseconds(sockd().pid()) - cpu_before;
+  std::cout << "[ measure  ] sockd CPU while exhausted: " << cpu_spent << " ms in 3 s\n";
+  EXPECT_LT(cpu_spent, 600) << "sockd spins while out of descriptors";
+  for (UniqueFd& fd : established) EXPECT_TRUE(echoes(fd.get(), "during exhaustion"));
+  for (UniqueFd& fd : granted) EXPECT_TRUE(echoes(fd.get(), "granted before the limit"));
+
+  // Descriptors come free: every queued client gets its answer. One accepted while the
+  // descriptors are still being released may get 91 (no descriptor for its outbound connection
+  // yet); the rest are granted, and each one done frees room for the next.
+  granted.clear();
+  established.resize(2);
+  int served = 0;
+  for (UniqueFd& fd : waiting) {
+    auto reply = read_reply(fd.get());
+    ASSERT_TRUE(reply) << "a queued client got no answer after recovery";
+    if (reply->code == ReplyCode::kGranted) {
+      EXPECT_TRUE(echoes(fd.get(), "served after recovery"));
+      ++served;
+    } else {
+      EXPECT_EQ(reply->code, ReplyCode::kRejected);
+    }
+    fd.reset();
+  }
+  std::cout << "[ measure  ] after recovery: " << served << " of " << waiting.size()
+            << " queued clients granted, the rest 91\n";
+  waiting.clear();
+  for (int i = 0; i < 10; ++i) {
+    UniqueFd fresh = open_relay(port(), connect_request("127.0.0.1", echo.port()));
+    ASSERT_TRUE(fresh) << "new client " << i << " after recovery";
+    EXPECT_TRUE(echoes(fresh.get(), "new after recovery"));
+  }
+  for (UniqueFd& fd : established) EXPECT_TRUE(echoes(fd.get(), "after"));
+  EXPECT_TRUE(sockd().process().running());
+}
+
+}  // namespace
+}  // namespace socks4::test
