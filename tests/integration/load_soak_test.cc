@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -153,7 +154,7 @@ TEST_F(Soak, SequentialShortConnectionsLeaveNothingBehind) {
             << static_cast<int>(kSequential / took) << " per second); sockd RSS " << rss_before
             << " -> " << rss_after << " KiB, descriptors " << fds_before << " -> " << fds_after
             << "\n";
-  EXPECT_EQ(fds_after, fds_before);
+  EXPECT_LE(fds_after, fds_before);
   EXPECT_LT(rss_after - rss_before, kRssGrowthBoundKib);
 }
 
