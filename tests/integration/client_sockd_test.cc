@@ -247,7 +247,9 @@ TEST_F(ClientSockdTest, RefusedDestinationReportsConnRefusedThroughSoError) {
   socklen_t length = sizeof error;
   ASSERT_EQ(Rgetsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length), 0);
   EXPECT_EQ(error, ECONNREFUSED) << strerror(error);
-  // sockd itself was reached and refused (91): its log says why.
+  // sockd itself was reached and refused (91): its log says why. sockd writes the line after
+  // the reply, so it may arrive a moment after the client has its answer.
+  sockd().wait_for_log("127.0.0.1:" + port_text(closed), std::chrono::milliseconds(5000));
   EXPECT_EQ(
       sockd()
           .log_lines_with({"CONNECT user=inproc", "127.0.0.1:" + port_text(closed), "rejected"})
