@@ -1,6 +1,5 @@
 #include "acceptor.h"
 
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -11,7 +10,11 @@
 namespace sockd {
 namespace {
 
-constexpr int kAcceptsPerWakeup = 64;  // then let the other events of this thread run
+// One client per wakeup: the listening event is level-triggered, so another waiting client
+// brings the loop straight back here, and stopping after one saves the accept4() that would
+// only say EAGAIN (one system call per connection when clients come one at a time). Failed
+// attempts (a client that reset before it was accepted) do not count.
+constexpr int kFailedAcceptsPerWakeup = 16;
 constexpr timeval kPauseWhenOutOfDescriptors{0, 200 * 1000};
 
 }  // namespace
@@ -36,7 +39,7 @@ void Acceptor::on_readable(evutil_socket_t fd, short, void* arg) {
 }
 
 void Acceptor::accept_from(int fd) {
-  for (int i = 0; i < kAcceptsPerWakeup && !paused_; ++i) {
+  for (int i = 0; i < kFailedAcceptsPerWakeup && !paused_; ++i) {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
     int client =
@@ -58,10 +61,10 @@ void Acceptor::accept_from(int fd) {
           continue;
       }
     }
-    socks4::UniqueFd socket(client);
-    int one = 1;
-    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    on_client_(std::move(socket), Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)));
+    // TCP_NODELAY comes from the listening socket (listen_sockets.cc).
+    on_client_(socks4::UniqueFd(client),
+               Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)));
+    return;
   }
 }
 

@@ -26,6 +26,9 @@ struct Endpoint {
   std::string address_text() const;
   // "1.2.3.4:80" or "[::1]:80".
   std::string to_string() const;
+  // The same into a caller's buffer, without allocating (for log lines on the hot path).
+  static constexpr size_t kTextSize = INET6_ADDRSTRLEN + 9;
+  const char* format(char (&text)[kTextSize]) const;
   // Fills `storage`; returns its length.
   socklen_t to_sockaddr(sockaddr_storage& storage) const;
 };

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -21,6 +22,9 @@ socks4::UniqueFd bind_one(const Endpoint& endpoint, std::string* error) {
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Accepted sockets inherit it: relayed small writes go out at once, and no accept pays a
+  // setsockopt() of its own.
+  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // [::] means IPv6 only, so that 0.0.0.0 and [::] can be listed side by side.
   if (endpoint.family == AF_INET6)
     setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);

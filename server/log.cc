@@ -4,16 +4,29 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace sockd::log {
 namespace {
 
 std::atomic<Target> g_target{Target::kStderr};
 std::atomic<bool> g_debug{false};
-std::atomic<pid_t> g_pid{getpid()};
+// "sockd[PID]: ", formatted once; rewritten only by refresh_pid(), before any worker starts.
+char g_prefix[32];
+size_t g_prefix_length = 0;
+
+constexpr size_t kMaxMessage = 1024;
+
+void format_prefix() {
+  int length = snprintf(g_prefix, sizeof g_prefix, "sockd[%d]: ", static_cast<int>(getpid()));
+  g_prefix_length = length > 0 ? static_cast<size_t>(length) : 0;
+}
+// Lines logged before init() get the prefix too.
+[[maybe_unused]] const bool g_prefix_ready = (format_prefix(), true);
 
 struct FacilityName {
   std::string_view name;
@@ -28,22 +41,22 @@ constexpr FacilityName kFacilities[] = {
 };
 
 void emit(int priority, const char* format, va_list args) {
-  char message[1024];
-  vsnprintf(message, sizeof message, format, args);
   if (g_target.load(std::memory_order_relaxed) == Target::kSyslog) {
+    char message[kMaxMessage];
+    vsnprintf(message, sizeof message, format, args);
     syslog(priority, "%s", message);
     return;
   }
-  // One write per line keeps lines from different threads whole.
-  char line[1100];
-  int length =
-      snprintf(line, sizeof line, "sockd[%d]: %s\n", static_cast<int>(g_pid.load()), message);
+  // Prefix, message and newline formatted once into one buffer and written with one write(),
+  // which keeps lines from different threads whole.
+  char line[sizeof g_prefix + kMaxMessage + 1];
+  std::memcpy(line, g_prefix, g_prefix_length);
+  char* message = line + g_prefix_length;
+  int length = vsnprintf(message, kMaxMessage, format, args);
   if (length < 0) return;
-  if (static_cast<size_t>(length) >= sizeof line) {
-    length = sizeof line - 1;
-    line[length - 1] = '\n';
-  }
-  ssize_t ignored = write(STDERR_FILENO, line, static_cast<size_t>(length));
+  size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
+  message[message_length] = '\n';
+  ssize_t ignored = write(STDERR_FILENO, line, g_prefix_length + message_length + 1);
   (void)ignored;
 }
 
@@ -78,7 +91,7 @@ void capture_libevent_messages() {
 }
 
 void refresh_pid() {
-  g_pid = getpid();
+  format_prefix();
 }
 
 bool debug_enabled() {
@@ -115,9 +128,14 @@ void debug(const char* format, ...) {
 }
 
 std::string sanitize(std::string_view untrusted) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(untrusted.size());
+  append_sanitized(out, untrusted);
+  return out;
+}
+
+void append_sanitized(std::string& out, std::string_view untrusted) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + untrusted.size());
   for (unsigned char c : untrusted) {
     if (c > 0x20 && c < 0x7f && c != '\\') {
       out.push_back(static_cast<char>(c));
@@ -127,7 +145,6 @@ std::string sanitize(std::string_view untrusted) {
       out.push_back(kHex[c & 0xf]);
     }
   }
-  return out;
 }
 
 }  // namespace sockd::log

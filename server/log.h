@@ -29,5 +29,7 @@ void debug(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // Untrusted bytes for a log line: printable ASCII stays, everything else (and space and
 // backslash, so fields cannot be forged) becomes \xNN.
 std::string sanitize(std::string_view untrusted);
+// The same, appended to `out`.
+void append_sanitized(std::string& out, std::string_view untrusted);
 
 }  // namespace sockd::log
