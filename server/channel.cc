@@ -44,11 +44,11 @@ Channel::Step Channel::fill(const Ends& ends, Pools& pools) {
   }
   ssize_t n;
   if (pipe_) {
-    n = splice(ends.src, nullptr, pipe_->write_end.get(), nullptr, capacity(pools) - pending_,
+    n = splice(ends.src.fd(), nullptr, pipe_->write_end.get(), nullptr, capacity(pools) - pending_,
                kSpliceFlags);
   } else {
     uint32_t tail = head_ + pending_;
-    n = read(ends.src, buffer_.get() + tail, capacity(pools) - tail);
+    n = read(ends.src.fd(), buffer_.get() + tail, capacity(pools) - tail);
   }
   if (n > 0) {
     pending_ += static_cast<uint32_t>(n);
@@ -65,16 +65,16 @@ Channel::Step Channel::fill(const Ends& ends, Pools& pools) {
   }
   // splice says EAGAIN both for "socket empty" and "pipe full" (a pipe fills by pages, not
   // bytes); only with an empty pipe is it certain that the socket has nothing.
-  if (!pipe_ || pending_ == 0) ends.src_readable = false;
+  if (!pipe_ || pending_ == 0) ends.src.readable = false;
   return Step::kBlocked;
 }
 
 Channel::Step Channel::drain(const Ends& ends) {
   ssize_t n;
   if (pipe_) {
-    n = splice(pipe_->read_end.get(), nullptr, ends.dst, nullptr, pending_, kSpliceFlags);
+    n = splice(pipe_->read_end.get(), nullptr, ends.dst.fd(), nullptr, pending_, kSpliceFlags);
   } else {
-    n = send(ends.dst, buffer_.get() + head_, pending_, MSG_NOSIGNAL);
+    n = send(ends.dst.fd(), buffer_.get() + head_, pending_, MSG_NOSIGNAL);
   }
   if (n > 0) {
     pending_ -= static_cast<uint32_t>(n);
@@ -84,7 +84,7 @@ Channel::Step Channel::drain(const Ends& ends) {
   }
   if (n < 0 && errno == EINTR) return Step::kMoved;
   if (n < 0 && would_block(errno)) {
-    ends.dst_writable = false;
+    ends.dst.writable = false;
     return Step::kBlocked;
   }
   error_ = n < 0 ? errno : EPIPE;
@@ -103,19 +103,19 @@ Channel::PumpResult Channel::pump(const Ends& ends, Pools& pools) {
   for (int round = 0; round < kRoundsPerPump; ++round) {
     bool moved = false;
     bool buffer_has_room = pipe_ || !buffer_ || head_ + pending_ < capacity(pools);
-    if (!eof_ && ends.src_readable && pending_ < capacity(pools) && buffer_has_room) {
+    if (!eof_ && ends.src.readable && pending_ < capacity(pools) && buffer_has_room) {
       Step step = fill(ends, pools);
       if (step == Step::kFailed) return result;
       moved |= step == Step::kMoved;
     }
-    if (pending_ > 0 && ends.dst_writable) {
+    if (pending_ > 0 && ends.dst.writable) {
       Step step = drain(ends);
       if (step == Step::kFailed) return result;
       moved |= step == Step::kMoved;
     }
     if (pending_ == 0 && (pipe_ || buffer_)) release(pools);
     if (eof_ && pending_ == 0) {
-      shutdown(ends.dst, SHUT_WR);
+      if (!ends.reverse_finished) shutdown(ends.dst.fd(), SHUT_WR);
       shut_down_ = true;
       result.moved = true;
       return result;

@@ -1,6 +1,6 @@
 // One direction of a relay (src -> dst): moves bytes with splice(2) through a pooled pipe, or
 // with read/write through a pooled buffer, holding either only while bytes are in flight.
-// Driven by edge-triggered readiness: the caller keeps "readable"/"writable" flags that the
+// Driven by edge-triggered readiness: the sockets' "readable"/"writable" flags, which the
 // channel clears when the kernel says EAGAIN.
 #pragma once
 
@@ -9,16 +9,18 @@
 #include <span>
 
 #include "pools.h"
+#include "watched_socket.h"
 
 namespace sockd {
 
 class Channel {
  public:
   struct Ends {
-    int src;
-    int dst;
-    bool& src_readable;
-    bool& dst_writable;
+    WatchedSocket& src;
+    WatchedSocket& dst;
+    // The other direction is done: at EOF the sockets close at once, and the close sends the
+    // FIN that a shutdown() would.
+    bool reverse_finished;
   };
   struct PumpResult {
     bool moved = false;  // bytes moved or EOF seen
@@ -26,7 +28,7 @@ class Channel {
   };
 
   // Moves what it can now. On EOF from src, once everything is written, shuts dst down for
-  // writing (half-close).
+  // writing (half-close) unless the other direction is finished too.
   PumpResult pump(const Ends& ends, Pools& pools);
 
   // Bytes to send before anything read from src (what the client sent right after its request).

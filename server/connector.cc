@@ -20,6 +20,12 @@ void Connector::start(std::vector<Endpoint> addresses, int64_t budget_ms, Done d
   deadline_ms_ = monotonic_ms() + budget_ms;
   last_error_ = EHOSTUNREACH;  // if there is no address at all
   done_ = std::move(done);
+  timer_.reset(evtimer_new(base_, &Connector::on_timer, this));
+  if (!timer_) {
+    // Without a timer nothing can be reported later; report through the caller's own time
+    // limit instead (the session's timer) by doing nothing. Unreachable in practice.
+    return;
+  }
   inside_start_ = true;
   try_next();
   inside_start_ = false;
@@ -44,71 +50,77 @@ void Connector::try_next() {
     setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_storage address;
     socklen_t length = peer.to_sockaddr(address);
-    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) == 0) {
-      socket_ = std::move(fd);
-      report(0);
-      return;
-    }
-    if (errno != EINPROGRESS) {
+    bool connected = connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) == 0;
+    if (!connected && errno != EINPROGRESS) {
       last_error_ = errno;
       continue;
     }
-    socket_ = std::move(fd);
-    int64_t share = remaining / static_cast<int64_t>(left);
-    timeval timeout{static_cast<time_t>(share / 1000),
-                    static_cast<suseconds_t>(share % 1000 * 1000)};
-    event_.reset(event_new(base_, socket_.get(), EV_WRITE, &Connector::on_event, this));
-    if (!event_ || event_add(event_.get(), &timeout) != 0) {
+    socket_ = std::make_unique<WatchedSocket>(std::move(fd));
+    if (!socket_->watch(base_, this)) {
       last_error_ = ENOMEM;
       socket_.reset();
       continue;
     }
+    if (connected) {
+      report(0);
+      return;
+    }
+    int64_t share = remaining / static_cast<int64_t>(left);
+    timeval timeout{static_cast<time_t>(share / 1000),
+                    static_cast<suseconds_t>(share % 1000 * 1000)};
+    evtimer_add(timer_.get(), &timeout);
     return;
   }
   report(last_error_);
 }
 
-void Connector::on_event(evutil_socket_t, short what, void* arg) {
+void Connector::on_socket_event(WatchedSocket& socket, short what) {
+  if (!(what & (EV_READ | EV_WRITE))) return;
+  // Writable and not readable: connected. An error (refused, unreachable) shows as readable
+  // and writable at once, and so does a server that spoke first: only then ask the socket.
+  if (what & EV_READ) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+    if (error != 0) {
+      attempt_failed(error);
+      return;
+    }
+  }
+  report(0);
+}
+
+void Connector::on_timer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Connector*>(arg);
-  if (!self->socket_) {  // a deferred report
+  if (self->deferred_) {
+    self->deferred_ = false;
     self->report(self->last_error_);
     return;
   }
-  if (what & EV_TIMEOUT) {
-    self->attempt_failed(ETIMEDOUT);
-    return;
-  }
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (getsockopt(self->socket_.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-  if (error != 0) {
-    self->attempt_failed(error);
-    return;
-  }
-  self->report(0);
+  self->attempt_failed(ETIMEDOUT);
 }
 
 void Connector::attempt_failed(int error) {
   last_error_ = error;
   socket_.reset();
-  event_.reset();
+  evtimer_del(timer_.get());
   try_next();
 }
 
 void Connector::report(int error) {
   if (inside_start_) {
-    // Report on the next loop pass so the caller never sees its callback from inside start().
-    // on_event then finds either the connected socket (SO_ERROR 0) or no socket.
+    // Report on this loop pass, but never from inside start().
     last_error_ = error;
     if (error != 0) socket_.reset();
-    event_.reset(event_new(base_, -1, 0, &Connector::on_event, this));
-    event_active(event_.get(), EV_WRITE, 1);
+    deferred_ = true;
+    event_active(timer_.get(), EV_TIMEOUT, 1);
     return;
   }
-  event_.reset();
+  evtimer_del(timer_.get());
   Endpoint peer = next_ > 0 ? addresses_[next_ - 1] : Endpoint{};
+  if (socket_) socket_->set_handler(nullptr);
   Done done = std::move(done_);
-  done(error, error == 0 ? std::move(socket_) : socks4::UniqueFd{}, peer);
+  done(error, error == 0 ? std::move(socket_) : WatchedSocketPtr{}, peer);
 }
 
 }  // namespace sockd

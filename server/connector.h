@@ -1,6 +1,8 @@
 // Outbound connection: tries each destination address in turn with non-blocking connects,
 // sharing a time budget between them, and reports the first that succeeds or the last error.
 // Like DnsLookup it never reports from inside start(), and stops silently when destroyed.
+// The connected socket comes out already watched (watched_socket.h), its event registered once
+// for the rest of its life.
 #pragma once
 
 #include <functional>
@@ -9,14 +11,16 @@
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "socks4/unique_fd.h"
+#include "watched_socket.h"
 
 namespace sockd {
 
-class Connector {
+class Connector : private WatchedSocket::Handler {
  public:
-  // On success `error` is 0 and `socket` is connected to `peer`; otherwise `error` is the
-  // errno of the last attempt (ETIMEDOUT when the budget ran out).
-  using Done = std::function<void(int error, socks4::UniqueFd socket, const Endpoint& peer)>;
+  // On success `error` is 0 and `socket` is connected to `peer` (its handler unset: the
+  // caller's to set); otherwise `error` is the errno of the last attempt (ETIMEDOUT when the
+  // budget ran out).
+  using Done = std::function<void(int error, WatchedSocketPtr socket, const Endpoint& peer)>;
 
   explicit Connector(event_base* base) : base_(base) {}
   Connector(const Connector&) = delete;
@@ -26,7 +30,8 @@ class Connector {
   void start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done);
 
  private:
-  static void on_event(evutil_socket_t, short what, void* arg);
+  void on_socket_event(WatchedSocket& socket, short what) override;
+  static void on_timer(evutil_socket_t, short, void* arg);
   void try_next();         // starts attempts until one is in progress or none are left
   void report(int error);  // calls done_ (deferred if inside start())
   void attempt_failed(int error);
@@ -37,8 +42,9 @@ class Connector {
   int64_t deadline_ms_ = 0;  // monotonic
   int last_error_ = 0;
   bool inside_start_ = false;
-  socks4::UniqueFd socket_;
-  EventPtr event_;  // write readiness of socket_, or the attempt's timeout, or a deferred report
+  bool deferred_ = false;  // timer_ is active to deliver a report from start()
+  WatchedSocketPtr socket_;
+  EventPtr timer_;  // the attempt's timeout, or a deferred report
   Done done_;
 };
 

@@ -38,26 +38,19 @@ Relay::Relay(Worker& worker, Params params)
 }
 
 Relay::~Relay() {
-  double seconds = static_cast<double>(monotonic_ms() - started_ms_) / 1000.0;
-  std::string client = client_address_.to_string();
-  std::string server = server_address_.to_string();
-  log::info("%s close %s: sent %llu received %llu bytes in %.3fs%s%s%s", client.c_str(),
-            server.c_str(), static_cast<unsigned long long>(upstream_.bytes()),
-            static_cast<unsigned long long>(downstream_.bytes()), seconds,
-            *close_reason_ ? " (" : "", close_reason_, *close_reason_ ? ")" : "");
+  const int64_t ms = monotonic_ms() - started_ms_;
+  char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
+  log::info("%s close %s: sent %llu received %llu bytes in %lld.%03llds%s%s%s",
+            client_address_.format(client), server_address_.format(server),
+            static_cast<unsigned long long>(upstream_.bytes()),
+            static_cast<unsigned long long>(downstream_.bytes()), static_cast<long long>(ms / 1000),
+            static_cast<long long>(ms % 1000), *close_reason_ ? " (" : "", close_reason_,
+            *close_reason_ ? ")" : "");
 }
 
 bool Relay::start(std::list<Relay>::iterator self) {
   self_ = self;
   event_base* base = worker_.base();
-  constexpr short kFlags = EV_READ | EV_WRITE | EV_PERSIST | EV_ET;
-  events_[kClient].reset(event_new(base, sockets_[kClient].get(), kFlags, &on_client_event, this));
-  events_[kServer].reset(event_new(base, sockets_[kServer].get(), kFlags, &on_server_event, this));
-  if (!events_[kClient] || !events_[kServer] || event_add(events_[kClient].get(), nullptr) != 0 ||
-      event_add(events_[kServer].get(), nullptr) != 0) {
-    close_reason_ = "cannot register events";
-    return false;
-  }
   if (idle_timeout_s_ > 0) {
     idle_timer_.reset(evtimer_new(base, &on_idle_timer, this));
     if (!idle_timer_ || evtimer_add(idle_timer_.get(), worker_.timeout(idle_timeout_s_)) != 0) {
@@ -65,30 +58,22 @@ bool Relay::start(std::list<Relay>::iterator self) {
       return false;
     }
   }
-  // The first readiness arrives as an event: epoll reports the current state when an
-  // edge-triggered descriptor is added.
+  sockets_[kClient]->set_handler(this);
+  sockets_[kServer]->set_handler(this);
+  // A first look on this loop pass: bytes may be waiting already (their edges went to the
+  // session), and a socket registered just now gets its first edge anyway.
+  sockets_[kClient]->activate();
   return true;
 }
 
-void Relay::on_client_event(evutil_socket_t, short what, void* arg) {
-  static_cast<Relay*>(arg)->on_event(kClient, what);
-}
-
-void Relay::on_server_event(evutil_socket_t, short what, void* arg) {
-  static_cast<Relay*>(arg)->on_event(kServer, what);
-}
-
-void Relay::on_event(Side side, short what) {
-  if (what & EV_READ) readable_[side] = true;
-  if (what & EV_WRITE) writable_[side] = true;
+void Relay::on_socket_event(WatchedSocket& socket, short what) {
   // A socket that already sent EOF is not read again, so a later reset would go unnoticed
   // while the other direction idles: ask for it.
-  const Channel& incoming = side == kClient ? upstream_ : downstream_;
+  const Channel& incoming = &socket == sockets_[kClient].get() ? upstream_ : downstream_;
   if ((what & EV_READ) && incoming.source_ended()) {
     int error = 0;
     socklen_t length = sizeof error;
-    if (getsockopt(sockets_[side].get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
-        error != 0) {
+    if (getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0) {
       fail(error);
       return;
     }
@@ -98,12 +83,10 @@ void Relay::on_event(Side side, short what) {
 
 void Relay::pump() {
   Pools& pools = worker_.pools();
-  Channel::PumpResult up = upstream_.pump(
-      {sockets_[kClient].get(), sockets_[kServer].get(), readable_[kClient], writable_[kServer]},
-      pools);
-  Channel::PumpResult down = downstream_.pump(
-      {sockets_[kServer].get(), sockets_[kClient].get(), readable_[kServer], writable_[kClient]},
-      pools);
+  Channel::PumpResult up =
+      upstream_.pump({*sockets_[kClient], *sockets_[kServer], downstream_.finished()}, pools);
+  Channel::PumpResult down =
+      downstream_.pump({*sockets_[kServer], *sockets_[kClient], upstream_.finished()}, pools);
   if (int error = upstream_.error() ? upstream_.error() : downstream_.error(); error != 0) {
     fail(error);
     return;
@@ -115,7 +98,7 @@ void Relay::pump() {
   if (up.moved || down.moved) last_activity_ms_ = coarse_ms();
   // Work left after the budget: continue on the next loop pass (edge-triggered events would
   // not fire again for data that is already there).
-  if (up.more || down.more) event_active(events_[kClient].get(), EV_TIMEOUT, 1);
+  if (up.more || down.more) sockets_[kClient]->activate();
 }
 
 void Relay::on_idle_timer(evutil_socket_t, short, void* arg) {
@@ -137,7 +120,7 @@ void Relay::fail(int error) {
   if (error == ECONNRESET || error == EPIPE) {
     linger abort{1, 0};
     for (auto& socket : sockets_)
-      setsockopt(socket.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+      setsockopt(socket->fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
   }
   finish(strerror(error));
 }

@@ -2,8 +2,9 @@
 // finished (EOF passed on) or one fails, then closes both sockets and logs the close line.
 //
 // Small on purpose — thousands are held at once: two edge-triggered events (one per socket,
-// registered once for read and write), no buffers while idle, and one idle timer that re-arms
-// itself for the remainder instead of being reset on every read.
+// registered once for read and write, taken over from the session), no buffers while idle,
+// and one idle timer that re-arms itself for the remainder instead of being reset on every
+// read.
 #pragma once
 
 #include <cstdint>
@@ -15,17 +16,18 @@
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "server_context.h"
-#include "socks4/unique_fd.h"
+#include "watched_socket.h"
 
 namespace sockd {
 
 class Worker;
 
-class Relay {
+class Relay : private WatchedSocket::Handler {
  public:
   struct Params {
-    socks4::UniqueFd client;
-    socks4::UniqueFd server;
+    // Both already watched; their readiness flags say what is known of them.
+    WatchedSocketPtr client;
+    WatchedSocketPtr server;
     Endpoint client_address;
     Endpoint server_address;
     std::span<const uint8_t> early_bytes;  // client bytes that came with the request
@@ -45,10 +47,8 @@ class Relay {
  private:
   enum Side { kClient = 0, kServer = 1 };
 
-  static void on_client_event(evutil_socket_t, short what, void* arg);
-  static void on_server_event(evutil_socket_t, short what, void* arg);
+  void on_socket_event(WatchedSocket& socket, short what) override;
   static void on_idle_timer(evutil_socket_t, short, void* arg);
-  void on_event(Side side, short what);
   void pump();
   void fail(int error);             // closes at once; destroys *this
   void finish(const char* reason);  // destroys *this; "" for a normal end
@@ -57,9 +57,7 @@ class Relay {
   std::list<Relay>::iterator self_;
   ClientSlot slot_;
   PrimaryHold primary_;
-  socks4::UniqueFd sockets_[2];
-  // Declared after the sockets so they are freed before the sockets close.
-  EventPtr events_[2];
+  WatchedSocketPtr sockets_[2];
   EventPtr idle_timer_;
   Channel upstream_;    // client -> server
   Channel downstream_;  // server -> client
@@ -69,8 +67,6 @@ class Relay {
   int64_t last_activity_ms_;
   int idle_timeout_s_;
   const char* close_reason_ = "server stopping";  // until finish() says otherwise
-  bool readable_[2] = {false, false};
-  bool writable_[2] = {false, false};
 };
 
 }  // namespace sockd

@@ -23,35 +23,34 @@ Session::Session(Worker& worker, socks4::UniqueFd client, const Endpoint& peer,
     : worker_(worker),
       slot_(std::move(slot)),
       config_(std::move(config)),
-      client_(std::move(client)),
+      client_(std::make_unique<WatchedSocket>(std::move(client))),
       peer_(peer),
       peer_text_(peer.to_string()) {}
 
 void Session::start(std::list<Session>::iterator self) {
   self_ = self;
   event_base* base = worker_.base();
-  read_event_.reset(
-      event_new(base, client_.get(), EV_READ | EV_PERSIST, &Session::on_client_readable, this));
   timer_.reset(evtimer_new(base, &Session::on_timer, this));
   const int timeout_s = config_->config.settings.negotiate_timeout_s;
-  if (!read_event_ || !timer_ || event_add(read_event_.get(), nullptr) != 0 ||
+  if (!client_->watch(base, this) || !timer_ ||
       evtimer_add(timer_.get(), worker_.timeout(timeout_s)) != 0) {
     drop("cannot register events -> closed");
     return;
   }
   log::debug("%s connected", peer_text_.c_str());
   // The request often arrives with the connection: try before waiting for readiness.
-  read_request();
+  client_->readable = true;
+  read_request(true);
 }
 
-void Session::on_client_readable(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<Session*>(arg);
-  if (self->phase_ == Phase::kRequest) {
-    self->read_request();
-  } else if (self->phase_ == Phase::kAwaitingInbound) {
-    self->read_while_awaiting_inbound();
+void Session::on_socket_event(WatchedSocket&, short) {
+  if (!client_->readable) return;
+  if (phase_ == Phase::kRequest) {
+    read_request(false);
+  } else if (phase_ == Phase::kAwaitingInbound) {
+    read_while_awaiting_inbound();
   } else {
-    self->read_early_data();
+    read_early_data();
   }
 }
 
@@ -70,58 +69,80 @@ void Session::on_timer(evutil_socket_t, short, void* arg) {
   }
 }
 
-void Session::read_request() {
-  ssize_t n = recv(client_.get(), buffer_.data(), buffer_.size(), 0);
-  if (n < 0 && would_block(errno)) return;
-  if (n < 0) {
-    drop(std::string("read failed during negotiation: ") + strerror(errno) + " -> closed");
-    return;
-  }
-  if (n == 0) {
-    drop("closed the connection before completing a request -> closed");
-    return;
-  }
-  size_t consumed = 0;
-  switch (parser_.feed({buffer_.data(), static_cast<size_t>(n)}, &consumed)) {
-    case socks4::ParseStatus::kNeedMore:
-      return;  // the parser keeps what it has; buffer_ is free again
-    case socks4::ParseStatus::kInvalid: {
-      socks4::ParseError error = parser_.error();
-      bool reply = socks4::reply_makes_sense(error);
-      if (reply) send_reply(socks4::ReplyCode::kRejected);
-      log::info("%s bad request: %s -> %s", peer_text_.c_str(), socks4::to_string(error),
-                reply ? "rejected" : "closed");
-      close_client();
-      end();
+void Session::read_request(bool before_registration) {
+  // Edge-triggered: read until the request is complete or the socket has nothing more.
+  for (;;) {
+    ssize_t n = recv(client_fd(), buffer_.data(), buffer_.size(), 0);
+    // Before the event reaches epoll (on the next loop pass), a short read has emptied the
+    // socket: epoll reports whatever comes after it (bytes, EOF, a reset) once the event is
+    // registered, so no recv() is needed just to hear EAGAIN — and the relay will not take a
+    // pipe to look for bytes that are not there.
+    const bool drained = before_registration && n >= 0 && static_cast<size_t>(n) < buffer_.size();
+    if (drained) client_->readable = false;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && would_block(errno)) {
+      client_->readable = false;
       return;
     }
-    case socks4::ParseStatus::kComplete:
-      early_size_ = static_cast<size_t>(n) - consumed;
-      std::memmove(buffer_.data(), buffer_.data() + consumed, early_size_);
-      dispatch();
+    if (n < 0) {
+      drop(std::string("read failed during negotiation: ") + strerror(errno) + " -> closed");
       return;
+    }
+    if (n == 0) {
+      drop("closed the connection before completing a request -> closed");
+      return;
+    }
+    size_t consumed = 0;
+    switch (parser_.feed({buffer_.data(), static_cast<size_t>(n)}, &consumed)) {
+      case socks4::ParseStatus::kNeedMore:
+        if (drained) return;
+        continue;  // the parser keeps what it has; buffer_ is free again
+      case socks4::ParseStatus::kInvalid: {
+        socks4::ParseError error = parser_.error();
+        bool reply = socks4::reply_makes_sense(error);
+        if (reply) send_reply(socks4::ReplyCode::kRejected);
+        log::info("%s bad request: %s -> %s", peer_text_.c_str(), socks4::to_string(error),
+                  reply ? "rejected" : "closed");
+        close_client();
+        end();
+        return;
+      }
+      case socks4::ParseStatus::kComplete:
+        // What else the socket may hold stays there (and readable set) for the next event
+        // or the relay.
+        early_size_ = static_cast<size_t>(n) - consumed;
+        std::memmove(buffer_.data(), buffer_.data() + consumed, early_size_);
+        dispatch();
+        return;
+    }
   }
 }
 
 void Session::read_early_data() {
-  size_t room = buffer_.size() - early_size_;
-  ssize_t n = room == 0 ? 0 : recv(client_.get(), buffer_.data() + early_size_, room, 0);
-  if (n < 0 && would_block(errno)) return;
-  if (n < 0) {
-    drop(describe() + " -> closed (client connection failed: " + strerror(errno) + ")");
-    return;
+  // Until the buffer is full or the socket says EAGAIN; EOF is left for the relay to see
+  // again. A full buffer leaves the rest in the kernel (and readable set) for the relay.
+  while (early_size_ < buffer_.size()) {
+    ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && would_block(errno)) {
+      client_->readable = false;
+      return;
+    }
+    if (n < 0) {
+      drop(describe() + " -> closed (client connection failed: " + strerror(errno) + ")");
+      return;
+    }
+    if (n == 0) return;
+    early_size_ += static_cast<size_t>(n);
   }
-  early_size_ += static_cast<size_t>(n);
-  // Full, or EOF (which the relay will see again and pass on): stop watching; the kernel keeps
-  // the rest.
-  if (n == 0 || early_size_ == buffer_.size()) event_del(read_event_.get());
 }
 
 void Session::dispatch() {
   phase_ = Phase::kConnecting;
-  if (early_size_ == buffer_.size()) event_del(read_event_.get());
-  log::debug("%s request %s, %zu bytes after it", peer_text_.c_str(), describe().c_str(),
-             early_size_);
+  if (log::debug_enabled()) {
+    log::debug("%s request %s, %zu bytes after it", peer_text_.c_str(), describe().c_str(),
+               early_size_);
+  }
   if (config_->identd_may_be_needed) {
     evtimer_del(timer_.get());  // the query has its own time limit
     ask_identd();               // then serve_request()
@@ -199,12 +220,12 @@ void Session::connect_to(std::vector<Endpoint> addresses) {
   }
   connector_.emplace(worker_.base());
   connector_->start(std::move(addresses), deadline_ms_ - monotonic_ms(),
-                    [this](int error, socks4::UniqueFd server, const Endpoint& peer) {
+                    [this](int error, WatchedSocketPtr server, const Endpoint& peer) {
                       on_connected(error, std::move(server), peer);
                     });
 }
 
-void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& peer) {
+void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& peer) {
   if (error != 0) {
     reject(std::string("connect failed: ") + strerror(error));
     return;
@@ -219,8 +240,7 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
     return;
   }
   log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
-  // The relay registers its own (edge-triggered) events on the client socket.
-  read_event_.reset();
+  // The relay takes both sockets over with their events as they are.
   timer_.reset();
   Relay::Params params{std::move(client_),
                        std::move(server),
@@ -236,12 +256,18 @@ void Session::on_connected(int error, socks4::UniqueFd server, const Endpoint& p
 
 std::string Session::describe() const {
   const socks4::Request& request = parser_.request();
-  std::string text = request.command == socks4::Command::kBind ? "BIND" : "CONNECT";
-  text += " user=" + log::sanitize(request.user_id) + " ";
+  std::string text;
+  text.reserve(48 + request.user_id.size() + request.hostname.size());
+  text += request.command == socks4::Command::kBind ? "BIND user=" : "CONNECT user=";
+  log::append_sanitized(text, request.user_id);
+  text += ' ';
   if (request.is_4a()) {
-    text += log::sanitize(request.hostname) + ":" + std::to_string(request.port);
+    log::append_sanitized(text, request.hostname);
+    text += ':';
+    text += std::to_string(request.port);
   } else {
-    text += Endpoint::ipv4(request.ip, request.port).to_string();
+    char destination[Endpoint::kTextSize];
+    text += Endpoint::ipv4(request.ip, request.port).format(destination);
   }
   return text;
 }
@@ -250,23 +276,24 @@ bool Session::send_reply(socks4::ReplyCode code) {
   const socks4::Request& request = parser_.request();
   auto reply = socks4::encode_reply({code, request.port, request.ip});
   // A fresh socket's send buffer always has room for 8 bytes; anything else is a dead client.
-  return send(client_.get(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
+  return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(reply.size());
 }
 
 void Session::reject(const std::string& reason) {
   settle_denial();
-  send_reply(rejection_code_);
+  // Logged before the reply, so a client that has its 91 finds the reason already written.
   log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
+  send_reply(rejection_code_);
   close_client();
   end();
 }
 
 void Session::close_client() {
-  shutdown(client_.get(), SHUT_WR);
+  shutdown(client_fd(), SHUT_WR);
   // Bounded: whatever is queued now, up to 64 KiB.
   for (int i = 0; i < 64; ++i) {
-    if (recv(client_.get(), buffer_.data(), buffer_.size(), MSG_DONTWAIT) <= 0) break;
+    if (recv(client_fd(), buffer_.data(), buffer_.size(), MSG_DONTWAIT) <= 0) break;
   }
   client_.reset();
 }

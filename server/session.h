@@ -21,12 +21,13 @@
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
+#include "watched_socket.h"
 
 namespace sockd {
 
 class Worker;
 
-class Session {
+class Session : private WatchedSocket::Handler {
  public:
   Session(Worker& worker, socks4::UniqueFd client, const Endpoint& peer,
           std::shared_ptr<const ActiveConfig> config, ClientSlot slot);
@@ -42,9 +43,11 @@ class Session {
 
   enum class Phase { kRequest, kConnecting, kAwaitingInbound };
 
-  static void on_client_readable(evutil_socket_t, short, void* arg);
+  void on_socket_event(WatchedSocket& socket, short what) override;
+  int client_fd() const { return client_->fd(); }
   static void on_timer(evutil_socket_t, short, void* arg);
-  void read_request();
+  // `before_registration`: called from start(), before the client's event reaches epoll.
+  void read_request(bool before_registration);
   void read_early_data();
   void dispatch();
   void handle_connect();
@@ -58,7 +61,7 @@ class Session {
   bool send_bind_reply(socks4::ReplyCode code, const Endpoint& address);
   void on_resolved(int error, AddrinfoPtr result);
   void connect_to(std::vector<Endpoint> addresses);
-  void on_connected(int error, socks4::UniqueFd server, const Endpoint& peer);
+  void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
 
   // identd and the rules (session_rules.cc).
   void ask_identd();  // when some rule may need identd; then serve_request()
@@ -88,12 +91,12 @@ class Session {
   std::list<Session>::iterator self_;
   ClientSlot slot_;
   std::shared_ptr<const ActiveConfig> config_;
-  socks4::UniqueFd client_;
+  // Watched from accept to close: the relay takes over the same registration.
+  WatchedSocketPtr client_;
   Endpoint peer_;
   std::string peer_text_;
   Phase phase_ = Phase::kRequest;
   socks4::RequestParser parser_;
-  EventPtr read_event_;
   EventPtr timer_;
   DnsLookup lookup_;
   std::optional<Connector> connector_;

@@ -104,26 +104,28 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
 }
 
 void Session::read_while_awaiting_inbound() {
-  size_t room = buffer_.size() - early_size_;
-  ssize_t n = room == 0 ? 0 : recv(client_.get(), buffer_.data() + early_size_, room, 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  if (room == 0) {
-    // Full: the rest waits in the kernel until the relay starts (the timer still bounds this).
-    event_del(read_event_.get());
-    return;
+  // Edge-triggered: read until EAGAIN. A full buffer leaves the rest in the kernel until the
+  // relay starts (the timer still bounds this).
+  while (early_size_ < buffer_.size()) {
+    ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      client_->readable = false;
+      return;
+    }
+    if (n <= 0) {
+      // The client gave up: the session ends, and the listener with it (first, so the port
+      // refuses before the log line tells of it).
+      bind_listener_.reset();
+      const std::string why =
+          n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
+      drop(describe() + resolved_text_ + " -> closed (" + why +
+           " while waiting for the inbound connection)");
+      return;
+    }
+    // Bytes for the application server, sent once the relay starts.
+    early_size_ += static_cast<size_t>(n);
   }
-  if (n <= 0) {
-    // The client gave up: the session ends, and the listener with it (first, so the port
-    // refuses before the log line tells of it).
-    bind_listener_.reset();
-    const std::string why =
-        n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
-    drop(describe() + resolved_text_ + " -> closed (" + why +
-         " while waiting for the inbound connection)");
-    return;
-  }
-  // Bytes for the application server, sent once the relay starts.
-  early_size_ += static_cast<size_t>(n);
 }
 
 void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from) {
@@ -148,10 +150,14 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
     return;
   }
   log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
-  read_event_.reset();
   timer_.reset();
+  auto watched_inbound = std::make_unique<WatchedSocket>(std::move(inbound));
+  if (!watched_inbound->watch(worker_.base(), nullptr)) {
+    drop(what + " -> closed (cannot register events)");
+    return;
+  }
   Relay::Params params{std::move(client_),
-                       std::move(inbound),
+                       std::move(watched_inbound),
                        peer_,
                        from,
                        {buffer_.data(), early_size_},
@@ -164,7 +170,7 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
 
 bool Session::send_bind_reply(socks4::ReplyCode code, const Endpoint& address) {
   auto reply = socks4::encode_reply({code, address.port, address.ipv4_address().value_or(0)});
-  return send(client_.get(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
+  return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(reply.size());
 }
 

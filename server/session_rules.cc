@@ -10,7 +10,7 @@
 namespace sockd {
 
 void Session::ask_identd() {
-  const Endpoint local = local_endpoint(client_.get());
+  const Endpoint local = local_endpoint(client_fd());
   if (local.family == AF_UNSPEC) {
     IdentdResult result;
     result.failure = std::string("cannot read the local address: ") + strerror(errno);
