@@ -174,8 +174,11 @@ int Server::run() {
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
 
+  // Every loop stops before any worker closes its connections: descriptor numbers are shared
+  // by the whole process, and a running loop must never see a number another thread released.
   for (auto& worker : workers_) worker->request_stop();
-  workers_.clear();  // joins each thread, then closes its connections
+  for (auto& worker : workers_) worker->join();
+  workers_.clear();
   context_.shell.kill_all();
   if (!options_.pid_file.empty()) unlink(options_.pid_file.c_str());
   log::info("stopped");
@@ -246,9 +249,9 @@ int main(int argc, char** argv) {
   std::optional<socks4::conf::Config> config = load_config(options);
   if (!config) return kExitConfig;
   if (!options.check_request.empty()) {
-    return run_check_request(
-        *config, options.config_path.empty() ? "built-in" : options.config_path,
-        options.check_request);
+    return run_check_request(*config,
+                             options.config_path.empty() ? "built-in" : options.config_path,
+                             options.check_request);
   }
   if (options.check) return check_config(options, *config);
   Server server(options, std::move(*config));

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -26,8 +27,30 @@ struct ActiveConfig {
 std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config config,
                                                        std::string source);
 
+// The active configuration: replaced by the main thread on SIGHUP, read by every worker when a
+// client arrives. A plain mutex, not std::atomic<std::shared_ptr>: libstdc++ 12's version
+// releases its internal lock after a load with relaxed ordering, a data race under the C++
+// memory model that ThreadSanitizer rightly reports. Taken once per client, never contended
+// for long.
+class SharedConfig {
+ public:
+  std::shared_ptr<const ActiveConfig> load() const {
+    std::lock_guard lock(mutex_);
+    return config_;
+  }
+  void store(std::shared_ptr<const ActiveConfig> config) {
+    std::lock_guard lock(mutex_);
+    config_.swap(config);
+    // The old configuration is freed on return, after the lock is released.
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const ActiveConfig> config_;
+};
+
 struct ServerContext {
-  std::atomic<std::shared_ptr<const ActiveConfig>> config;
+  SharedConfig config;
   bool use_splice = true;
   std::atomic<int> open_clients{0};  // accepted and not yet closed, all workers
   PrimaryConnections primaries;      // established CONNECTs, for granting BIND

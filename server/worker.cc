@@ -45,11 +45,10 @@ bool Worker::init(std::string* error) {
     *error = "cannot configure libevent";
     return false;
   }
-  // No other thread touches this base. The changelist folds the del+add that hands a socket
-  // from session to relay (and the like) into one epoll_ctl; it is unsafe only with dup()ed
-  // descriptors, which sockd never registers.
+  // No other thread touches this base. No epoll changelist: it defers the epoll_ctl of a
+  // deleted event to the next loop pass, after the socket is closed, when another worker thread
+  // may already own a new socket with the same descriptor number.
   event_config_set_flag(config.get(), EVENT_BASE_FLAG_NOLOCK);
-  event_config_set_flag(config.get(), EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
   base_.reset(event_base_new_with_config(config.get()));
   if (!base_) {
     *error = "cannot create an event base with edge-triggered events (epoll)";
