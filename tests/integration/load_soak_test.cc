@@ -89,18 +89,10 @@ TEST_F(Soak, ThousandsOfConcurrentRelaysLeaveNothingBehind) {
   const int fds_before = open_descriptors(sockd().pid());
   const long rss_before = resident_kib(sockd().pid());
   ASSERT_TRUE(hold_round(kConcurrent, "round 1"));
-  // Idle pipes stay pooled for reuse (at most kIdlePipes = 16 per thread, 2 threads).
-  auto settled_fds = [&] {
-    const int pooled_at_most = fds_before + 2 * 16 * 2;
-    const auto deadline = Clock::now() + milliseconds(20000);
-    int fds = open_descriptors(sockd().pid());
-    while (fds > pooled_at_most && Clock::now() < deadline) {
-      std::this_thread::sleep_for(milliseconds(50));
-      fds = open_descriptors(sockd().pid());
-    }
-    return fds;
-  };
-  const int fds_round1 = settled_fds();
+  // Descriptors other than pipes go back to where they started; idle splice pipes stay pooled
+  // for reuse, at most kIdlePipes = 16 pairs per thread, 2 threads.
+  const int fds_round1 = wait_for_descriptors(sockd().pid(), fds_before, milliseconds(20000));
+  constexpr int kPooledPipeEndsAtMost = 2 * 16 * 2;
   const long rss_round1 = resident_kib(sockd().pid());
   ASSERT_TRUE(hold_round(kConcurrent, "round 2"));
   const int fds_round2 = wait_for_descriptors(sockd().pid(), fds_round1, milliseconds(20000));
@@ -113,9 +105,10 @@ TEST_F(Soak, ThousandsOfConcurrentRelaysLeaveNothingBehind) {
             << rss_round3 << " KiB; descriptors " << fds_before << " at start, " << fds_round1
             << " after round 1, " << fds_round2 << " after round 2, " << fds_round3
             << " after round 3\n";
-  EXPECT_LE(fds_round1, fds_before + 2 * 16 * 2);
-  EXPECT_EQ(fds_round2, fds_round1);
-  EXPECT_EQ(fds_round3, fds_round1);
+  EXPECT_EQ(fds_round1, fds_before);
+  EXPECT_EQ(fds_round2, fds_before);
+  EXPECT_EQ(fds_round3, fds_before);
+  EXPECT_LE(open_pipes(sockd().pid()), kPooledPipeEndsAtMost);
   // The first round may leave the allocator's arenas grown; later ones must not add to it.
   EXPECT_LT(rss_round2 - rss_round1, kRssGrowthBoundKib);
   EXPECT_LT(rss_round3 - rss_round2, kRssGrowthBoundKib);

@@ -58,16 +58,32 @@ bool connection_refused(const std::string& ip, uint16_t port) {
          errno == ECONNREFUSED;
 }
 
-int open_descriptors(pid_t pid) {
+namespace {
+
+// Descriptors of `pid` whose link target does (or does not) start with "pipe:".
+int count_descriptors(pid_t pid, bool pipes) {
   std::error_code ec;
   std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
   if (ec) return -1;
   int count = 0;
   for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
     if (ec) return -1;
-    ++count;
+    std::error_code link_error;
+    const std::string target = std::filesystem::read_symlink(it->path(), link_error).string();
+    if (link_error) continue;  // closed while we looked
+    if (target.starts_with("pipe:") == pipes) ++count;
   }
   return count;
+}
+
+}  // namespace
+
+int open_descriptors(pid_t pid) {
+  return count_descriptors(pid, false);
+}
+
+int open_pipes(pid_t pid) {
+  return count_descriptors(pid, true);
 }
 
 int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout) {

@@ -30,10 +30,16 @@ UniqueFd connect_from(const std::string& source_ip, const std::string& ip, uint1
 // True if a connection to ip:port is refused (nothing listens there any more).
 bool connection_refused(const std::string& ip, uint16_t port);
 
-// Open descriptors of `pid` (entries of /proc/PID/fd); -1 if it cannot be read.
+// Open descriptors of `pid` (entries of /proc/PID/fd) other than pipes; -1 if it cannot be
+// read. sockd keeps a bounded pool of idle splice pipes per thread whose size depends on past
+// traffic, not on the connections open now, so a leak check must not count them.
 int open_descriptors(pid_t pid);
 
-// Waits (bounded) until `pid` holds exactly `count` descriptors; returns the last count seen.
+// Pipe descriptors of `pid` (both ends count); -1 if it cannot be read.
+int open_pipes(pid_t pid);
+
+// Waits (bounded) until `pid` holds exactly `count` descriptors (as open_descriptors counts
+// them); returns the last count seen.
 int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout);
 
 }  // namespace socks4::test
