@@ -61,6 +61,10 @@ void Acceptor::accept_from(int fd) {
           continue;
       }
     }
+    if (pauses_ > 0) {
+      log::info("accepting again after %ld pause%s", pauses_, pauses_ == 1 ? "" : "s");
+      pauses_ = 0;
+    }
     // TCP_NODELAY comes from the listening socket (listen_sockets.cc).
     on_client_(socks4::UniqueFd(client),
                Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)));
@@ -69,8 +73,10 @@ void Acceptor::accept_from(int fd) {
 }
 
 void Acceptor::pause(int error) {
-  log::warning("cannot accept: %s; pausing accepts for %ld ms", strerror(error),
-               static_cast<long>(kPauseWhenOutOfDescriptors.tv_usec / 1000));
+  if (pauses_++ == 0) {
+    log::warning("cannot accept: %s; pausing accepts for %ld ms at a time until it passes",
+                 strerror(error), static_cast<long>(kPauseWhenOutOfDescriptors.tv_usec / 1000));
+  }
   paused_ = true;
   for (Listener& listener : listeners_) event_del(listener.event.get());
   evtimer_add(resume_timer_.get(), &kPauseWhenOutOfDescriptors);

@@ -37,6 +37,9 @@ class Acceptor {
   OnClient on_client_;
   EventPtr resume_timer_;
   bool paused_ = false;
+  // Pauses since the last successful accept: the first is logged, and so is the recovery,
+  // rather than one warning per pause (five a second per thread while out of descriptors).
+  long pauses_ = 0;
 };
 
 }  // namespace sockd
