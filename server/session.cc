@@ -226,6 +226,13 @@ void Session::connect_to(std::vector<Endpoint> addresses) {
 }
 
 void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& peer) {
+  if (error == ETIMEDOUT) {
+    // The connector's share of the budget and the session's own timer end together; whichever
+    // fires first, the log says the same thing.
+    reject("connect timed out after " + std::to_string(config_->config.settings.connect_timeout_s) +
+           "s");
+    return;
+  }
   if (error != 0) {
     reject(std::string("connect failed: ") + strerror(error));
     return;
