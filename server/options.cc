@@ -220,7 +220,7 @@ OptionsParse parse_options(std::span<const char* const> args) {
 
 std::string usage_text() {
   return R"(Usage: sockd [options]
-SOCKS 4/4a proxy server (CONNECT; BIND is refused for now).
+SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, identd.
 
   -f, --config FILE         sockd.conf to use (default: none; the built-in configuration
                             listens on 127.0.0.1:1080 and permits loopback clients only)
