@@ -152,7 +152,9 @@ TEST_F(Soak, SequentialShortConnectionsLeaveNothingBehind) {
             << " -> " << rss_after << " KiB, descriptors " << fds_before << " -> " << fds_after
             << "\n";
   EXPECT_LE(fds_after, fds_before);
-  if (!kSanitizedBuild) EXPECT_LT(rss_after - rss_before, kRssGrowthBoundKib);
+  if (!kSanitizedBuild) {
+    EXPECT_LT(rss_after - rss_before, kRssGrowthBoundKib);
+  }
 }
 
 }  // namespace
