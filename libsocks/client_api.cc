@@ -8,29 +8,14 @@
 #include "socks4/client_log.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_poll.h"
-
-namespace {
-
-template <typename Call>
-int guarded(Call&& call) noexcept {
-  try {
-    return call();
-  } catch (const std::bad_alloc&) {
-    errno = ENOMEM;
-  } catch (...) {
-    errno = EIO;
-  }
-  return -1;
-}
-
-}  // namespace
+#include "socks4/errno_shield.h"
 
 namespace sc = socks4::client;
 
 extern "C" {
 
 int SOCKSinit(char* progname) {
-  return guarded([&] {
+  return socks4::shielded([&] {
     sc::set_program_name(progname);
     sc::context();
     return 0;
@@ -38,40 +23,42 @@ int SOCKSinit(char* progname) {
 }
 
 int Rconnect(int fd, const sockaddr* address, socklen_t length) {
-  return guarded([&] { return sc::connect_socket(fd, address, length); });
+  return socks4::shielded([&] { return sc::connect_socket(fd, address, length); });
 }
 
 int Rbind(int fd, const sockaddr* address, socklen_t length) {
-  return guarded([&] { return sc::bind_socket(fd, address, length); });
+  return socks4::shielded([&] { return sc::bind_socket(fd, address, length); });
 }
 
 int Rgetsockname(int fd, sockaddr* address, socklen_t* length) {
-  return guarded([&] { return sc::socket_name(fd, address, length); });
+  return socks4::shielded([&] { return sc::socket_name(fd, address, length); });
 }
 
 int Rlisten(int fd, int backlog) {
-  return guarded([&] { return sc::listen_socket(fd, backlog); });
+  return socks4::shielded([&] { return sc::listen_socket(fd, backlog); });
 }
 
 int Raccept(int fd, sockaddr* address, socklen_t* length) {
-  return guarded([&] { return sc::accept_socket(fd, address, length); });
+  return socks4::shielded([&] { return sc::accept_socket(fd, address, length); });
 }
 
 int Rselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout) {
-  return guarded([&] { return sc::select_sockets(nfds, readfds, writefds, exceptfds, timeout); });
+  return socks4::shielded(
+      [&] { return sc::select_sockets(nfds, readfds, writefds, exceptfds, timeout); });
 }
 
 int Rrcmd(char** ahost, unsigned short inport, const char* locuser, const char* remuser,
           const char* cmd, int* fd2p) {
-  return guarded([&] { return sc::remote_command(ahost, inport, locuser, remuser, cmd, fd2p); });
+  return socks4::shielded(
+      [&] { return sc::remote_command(ahost, inport, locuser, remuser, cmd, fd2p); });
 }
 
 int Rpoll(pollfd* fds, nfds_t nfds, int timeout) {
-  return guarded([&] { return sc::poll_sockets(fds, nfds, timeout); });
+  return socks4::shielded([&] { return sc::poll_sockets(fds, nfds, timeout); });
 }
 
 int Rgetsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen) {
-  return guarded([&] { return sc::socket_option(fd, level, optname, optval, optlen); });
+  return socks4::shielded([&] { return sc::socket_option(fd, level, optname, optval, optlen); });
 }
 
 hostent* Rgethostbyname(const char* name) {

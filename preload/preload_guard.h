@@ -4,7 +4,8 @@
 #pragma once
 
 #include <cerrno>
-#include <new>
+
+#include "socks4/errno_shield.h"
 
 namespace socks4::preload {
 
@@ -23,18 +24,6 @@ class ReentryGuard {
   bool outermost_;
 };
 
-// Runs `call` (a system-call-like operation: result, or -1 with errno) with exceptions turned
-// into errno.
-template <typename Call>
-auto shielded(Call&& call) noexcept -> decltype(call()) {
-  try {
-    return call();
-  } catch (const std::bad_alloc&) {
-    errno = ENOMEM;
-  } catch (...) {
-    errno = EIO;
-  }
-  return -1;
-}
+using socks4::shielded;
 
 }  // namespace socks4::preload
