@@ -36,8 +36,11 @@ class ConfigParser {
     if (errors_.empty()) {
       outcome.config = std::move(config_);
     } else if (suppressed_ > 0) {
+      // Line 0: a remark about the whole file rather than a place in it.
       errors_.push_back(
-          {std::string(file_name_), 0, 0, std::to_string(suppressed_) + " more errors not shown"});
+          {std::string(file_name_), 0, 0,
+           std::to_string(suppressed_) +
+               (suppressed_ == 1 ? " more error not shown" : " more errors not shown")});
     }
     outcome.errors = std::move(errors_);
     return outcome;

@@ -58,10 +58,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   const conf::ParseOutcome outcome =
       conf::parse(text, "fuzz.conf", &fake_user_file, &fake_services);
   FUZZ_CHECK(outcome.config.has_value() == outcome.errors.empty());
-  for (const auto& error : outcome.errors) {
-    FUZZ_CHECK(error.line >= 1 && error.column >= 1);
+  for (size_t i = 0; i < outcome.errors.size(); ++i) {
+    const auto& error = outcome.errors[i];
+    // Each diagnostic points into the file, except a closing "N more errors not shown" (line 0).
+    const bool closing_summary = i + 1 == outcome.errors.size() && i == conf::kMaxDiagnostics &&
+                                 error.line == 0 && error.column == 0;
+    FUZZ_CHECK(closing_summary || (error.line >= 1 && error.column >= 1));
     FUZZ_CHECK(!error.to_string().empty());
   }
+  FUZZ_CHECK(outcome.errors.size() <= conf::kMaxDiagnostics + 1);
   if (!outcome.config) return 0;
 
   const conf::Config& config = *outcome.config;

@@ -77,6 +77,15 @@ TEST(SockdConfLimits, DiagnosticsAreCappedWithASummary) {
   EXPECT_EQ(outcome.errors.back().to_string(), "sockd.conf: 7 more errors not shown");
 }
 
+TEST(SockdConfLimits, OneSuppressedDiagnosticIsSingular) {
+  std::string text;
+  for (size_t i = 0; i < kMaxDiagnostics + 1; ++i) text += "bogus\n";
+  ParseOutcome outcome = parse_text(text);
+  ASSERT_EQ(outcome.errors.size(), kMaxDiagnostics + 1);
+  EXPECT_EQ(outcome.errors.back().line, 0);
+  EXPECT_EQ(outcome.errors.back().to_string(), "sockd.conf: 1 more error not shown");
+}
+
 TEST(SockdConfLimits, LongTokensAreShortenedInMessages) {
   ParseOutcome outcome = parse_text("bogus" + std::string(2000, 'z'));
   ASSERT_EQ(outcome.errors.size(), 1u);
