@@ -115,9 +115,14 @@ $(PLAIN_CLIENT): tests/integration/client_plain_bsd.c $(LIBSOCKS_SO)
 	  -L$(BUILD) -lsocks -Wl,-rpath,$(abspath $(BUILD))
 
 # The LD_PRELOAD library: preload/ objects plus libsocks' objects, one self-contained .so.
+# libstdc++ and libgcc are linked in (and hidden by the export map): loading the shared
+# libstdc++ into every socksified process cost ~4 million instructions of symbol relocation
+# (about 1 ms per curl run, see docs/BENCHMARKS.md); linked in, the preload costs ~0.1 ms.
+# Sanitizer builds keep the shared runtime, which the sanitizers interpose on.
+PRELOAD_RUNTIME := $(if $(SANFLAGS),,-static-libstdc++ -static-libgcc)
 $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*.map)
 	$(CXX) -shared $(if $(wildcard preload/preload.map),-Wl$(comma)--version-script$(comma)preload/preload.map) \
-	  -Wl,--no-undefined $(LDFLAGS) -o $@ $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) -ldl
+	  -Wl,--no-undefined $(PRELOAD_RUNTIME) $(LDFLAGS) -o $@ $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) -ldl
 
 $(SOCKSIFY): preload/socksify.in
 	@mkdir -p $(dir $@)

@@ -2,6 +2,10 @@
 // LD_PRELOAD without dropping what was there, and the command's exit status comes back.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "../support/child_process.h"
 #include "preload_fixture.h"
 
@@ -67,6 +71,26 @@ TEST(SocksifyTest, WarnsWhenNothingIsConfigured) {
   EXPECT_EQ(r.exit_code, 0);
   if (access("/etc/socks.conf", F_OK) != 0) {
     EXPECT_NE(r.err.find("connections go direct"), std::string::npos) << r.err;
+  }
+}
+
+// The preload goes into every process socksify starts, C programs included: it must not drag
+// in the shared C++ runtime, whose symbol relocations cost about 1 ms per process start.
+TEST(SocksifyTest, PreloadNeedsOnlyTheCLibrary) {
+  CommandResult path = socksify({"-s", "127.0.0.1:1", "sh", "-c", "printf %s \"$LD_PRELOAD\""});
+  ASSERT_EQ(path.exit_code, 0) << path.err;
+  ASSERT_TRUE(path.out.ends_with("/libsocksify.so")) << path.out;
+  CommandResult dynamic = run_command({"readelf", "-d", path.out}, milliseconds(15000));
+  ASSERT_EQ(dynamic.exit_code, 0) << dynamic.err;
+  std::vector<std::string> needed;
+  for (size_t at = dynamic.out.find("Shared library: ["); at != std::string::npos;
+       at = dynamic.out.find("Shared library: [", at + 1)) {
+    size_t start = at + std::strlen("Shared library: [");
+    needed.push_back(dynamic.out.substr(start, dynamic.out.find(']', start) - start));
+  }
+  ASSERT_FALSE(needed.empty()) << dynamic.out;
+  for (const std::string& library : needed) {
+    EXPECT_TRUE(library == "libc.so.6" || library.starts_with("ld-linux")) << dynamic.out;
   }
 }
 
