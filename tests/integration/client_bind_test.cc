@@ -1,20 +1,18 @@
-// The BIND side of the client library through Dante's danted on loopback (the same through our
-// sockd: client_bind_sockd_test.cc): Rbind/Rgetsockname/Rlisten/Raccept after a CONNECT, the same
-// pattern from the plain C program built with -lsocks, and Rrcmd against a scripted rshd.
+// The BIND side of the client library through a SOCKS 4 server on loopback, once through our
+// sockd and once through Dante's danted (client_bind_servers.h): Rbind/Rgetsockname/Rlisten/
+// Raccept after a CONNECT, the same FTP active pattern from the plain C program built with
+// -lsocks, and Rrcmd against a scripted rshd.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "../support/child_process.h"
 #include "../support/socket_io.h"
 #include "../support/temp_dir.h"
-#include "client_danted.h"
+#include "client_bind_servers.h"
 #include "client_plain_path.h"
 #include "client_rshd.h"
 #include "socks.h"
@@ -26,6 +24,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
+constexpr milliseconds kBound{5000};
 const std::string kGreeting = "150 here is your data connection\r\n";
 
 sockaddr_in loopback(uint16_t port) {
@@ -36,17 +35,20 @@ sockaddr_in loopback(uint16_t port) {
   return a;
 }
 
-class ClientBindTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    danted_ = std::make_unique<DantedProcess>();
-    if (!danted_->start()) start_error_ = danted_->error();
-  }
-  static void TearDownTestSuite() { danted_.reset(); }
+std::string port_command(uint32_t ip, unsigned port) {
+  return "PORT " + std::to_string(ip >> 24) + "," + std::to_string(ip >> 16 & 255) + "," +
+         std::to_string(ip >> 8 & 255) + "," + std::to_string(ip & 255) + "," +
+         std::to_string(port >> 8) + "," + std::to_string(port & 255) + "\r\n";
+}
 
+// One fresh server per test; the client library's context routes 127.0.0.1 through it.
+class ClientBindTest : public ::testing::TestWithParam<BindServerKind> {
+ protected:
   void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
-    conf_text_ = "sockd @=127.0.0.1:" + std::to_string(danted_->port()) + " 127.0.0.1/32\n";
+    server_ = make_bind_test_server(GetParam());
+    const std::string error = server_->start();
+    ASSERT_TRUE(error.empty()) << error;
+    conf_text_ = "sockd @=127.0.0.1:" + std::to_string(server_->port()) + " 127.0.0.1/32\n";
     client::ClientContext ctx;
     ctx.env.username = "binder";
     ctx.config = client::parse_socks_conf(conf_text_, "test.conf").config;
@@ -54,33 +56,17 @@ class ClientBindTest : public ::testing::Test {
     client::replace_context(ctx);
   }
   void TearDown() override {
-    if (HasFailure() && start_error_.empty())
-      std::cerr << "--- danted log:\n" << danted_->log() << "---\n";
+    if (HasFailure() && server_)
+      std::cerr << "--- " << bind_server_name(GetParam()) << " log:\n" << server_->log() << "---\n";
   }
 
-  // Waits (bounded) until danted's log holds `count` lines with `needle`.
-  static bool danted_logged(const std::string& needle, size_t count) {
-    const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
-    while (lines_with(needle) < count) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return true;
-  }
-  static size_t lines_with(const std::string& needle) {
-    std::string log = danted_->log();
-    size_t n = 0;
-    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
-    return n;
-  }
+  BindTestServer& server() { return *server_; }
 
-  static inline std::unique_ptr<DantedProcess> danted_;
-  static inline std::string start_error_;
+  std::unique_ptr<BindTestServer> server_;
   std::string conf_text_;
 };
 
-TEST_F(ClientBindTest, BindAfterConnectReceivesTheInboundConnection) {
-  const size_t bindreplies = lines_with("tcp/bindreply [");
+TEST_P(ClientBindTest, BindAfterConnectReceivesTheInboundConnection) {
   LoopbackServer ftp(port_command_handler(kGreeting));
   UniqueFd control(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in to = loopback(ftp.port());
@@ -94,18 +80,13 @@ TEST_F(ClientBindTest, BindAfterConnectReceivesTheInboundConnection) {
   sockaddr_in bound{};
   socklen_t length = sizeof bound;
   ASSERT_EQ(Rgetsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
-  // Where danted listens for us (its external address), not a local port of ours.
+  // Where the server listens for us (its address facing DSTIP), not a local port of ours.
   EXPECT_EQ(ntohl(bound.sin_addr.s_addr), INADDR_LOOPBACK);
   ASSERT_NE(bound.sin_port, 0);
   ASSERT_EQ(Rlisten(listener.get(), 1), 0);
-  EXPECT_EQ(::listen(listener.get(), 1), -1) << "the socket itself is connected to danted";
-
-  const uint32_t ip = ntohl(bound.sin_addr.s_addr);
-  const unsigned port = ntohs(bound.sin_port);
-  std::string command = "PORT " + std::to_string(ip >> 24) + "," + std::to_string(ip >> 16 & 255) +
-                        "," + std::to_string(ip >> 8 & 255) + "," + std::to_string(ip & 255) + "," +
-                        std::to_string(port >> 8) + "," + std::to_string(port & 255) + "\r\n";
-  ASSERT_TRUE(send_all(control.get(), command));
+  EXPECT_EQ(::listen(listener.get(), 1), -1) << "the socket itself is connected to the server";
+  ASSERT_TRUE(
+      send_all(control.get(), port_command(ntohl(bound.sin_addr.s_addr), ntohs(bound.sin_port))));
 
   fd_set readable;
   FD_ZERO(&readable);
@@ -117,14 +98,16 @@ TEST_F(ClientBindTest, BindAfterConnectReceivesTheInboundConnection) {
   UniqueFd data(Raccept(listener.get(), reinterpret_cast<sockaddr*>(&peer), &length));
   ASSERT_TRUE(data) << strerror(errno);
   EXPECT_EQ(ntohl(peer.sin_addr.s_addr), INADDR_LOOPBACK);  // the application server
-  set_io_timeout(data.get(), milliseconds(5000));
-  EXPECT_EQ(read_until_closed(data.get(), milliseconds(5000)).data, kGreeting);
+  set_io_timeout(data.get(), kBound);
+  EXPECT_EQ(read_until_closed(data.get(), kBound).data, kGreeting);
   EXPECT_EQ(Raccept(listener.get(), nullptr, nullptr), -1) << "one connection per BIND";
   EXPECT_EQ(errno, EINVAL);
-  EXPECT_TRUE(danted_logged("tcp/bindreply [", bindreplies + 1)) << danted_->log();
+  EXPECT_TRUE(server().wait_for_binds_served(1));
+  EXPECT_TRUE(server().bind_logged(ftp.port(), "binder"))
+      << "DSTIP/DSTPORT of the BIND are the last CONNECT's";
 }
 
-TEST_F(ClientBindTest, PlainCProgramDoesTheFtpActivePatternThroughDanted) {
+TEST_P(ClientBindTest, PlainCProgramDoesTheFtpActivePattern) {
   LoopbackServer ftp(port_command_handler(kGreeting));
   TempDir dir;
   CommandResult r =
@@ -134,10 +117,11 @@ TEST_F(ClientBindTest, PlainCProgramDoesTheFtpActivePatternThroughDanted) {
   EXPECT_EQ(r.out, kGreeting);
   EXPECT_NE(r.err.find("accepted from 127.0.0.1"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("bound 0.0.0.0"), std::string::npos) << r.err;
+  EXPECT_TRUE(server().wait_for_binds_served(1));
+  EXPECT_TRUE(server().bind_logged(ftp.port(), ""));
 }
 
-TEST_F(ClientBindTest, RrcmdRunsTheCommandWithItsStderrChannelThroughBind) {
-  const size_t bindreplies = lines_with("tcp/bindreply [");
+TEST_P(ClientBindTest, RrcmdRunsTheCommandWithItsStderrChannelThroughBind) {
   ScriptedRshd rshd;
   char host_name[] = "127.0.0.1";
   char* host = host_name;
@@ -146,12 +130,10 @@ TEST_F(ClientBindTest, RrcmdRunsTheCommandWithItsStderrChannelThroughBind) {
   ASSERT_TRUE(out) << strerror(errno);
   UniqueFd err(errors);
   ASSERT_TRUE(err);
-  set_io_timeout(out.get(), milliseconds(5000));
-  set_io_timeout(err.get(), milliseconds(5000));
-  EXPECT_EQ(read_until_closed(out.get(), milliseconds(5000)).data,
-            ScriptedRshd::output_for("uptime"));
-  EXPECT_EQ(read_until_closed(err.get(), milliseconds(5000)).data,
-            ScriptedRshd::errors_for("uptime"));
+  set_io_timeout(out.get(), kBound);
+  set_io_timeout(err.get(), kBound);
+  EXPECT_EQ(read_until_closed(out.get(), kBound).data, ScriptedRshd::output_for("uptime"));
+  EXPECT_EQ(read_until_closed(err.get(), kBound).data, ScriptedRshd::errors_for("uptime"));
   auto requests = rshd.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].local_user, "alice");
@@ -159,27 +141,28 @@ TEST_F(ClientBindTest, RrcmdRunsTheCommandWithItsStderrChannelThroughBind) {
   EXPECT_EQ(requests[0].command, "uptime");
   EXPECT_NE(requests[0].stderr_port, "0");
   EXPECT_TRUE(requests[0].stderr_connected);
-  // Both channels went through danted: the command as a CONNECT, stderr as a BIND.
+  // Both channels went through the server: the command as a CONNECT, stderr as a BIND.
   EXPECT_EQ(requests[0].peer_ip, "127.0.0.1");
-  EXPECT_TRUE(danted_logged("tcp/bindreply [", bindreplies + 1)) << danted_->log();
+  EXPECT_TRUE(server().connect_logged(rshd.port()));
+  EXPECT_TRUE(server().wait_for_binds_served(1));
+  EXPECT_TRUE(server().bind_logged(rshd.port(), ""));
 }
 
-TEST_F(ClientBindTest, RrcmdWithoutStderrChannelSendsPortZero) {
+TEST_P(ClientBindTest, RrcmdWithoutStderrChannelSendsPortZero) {
   ScriptedRshd rshd;
   char host_name[] = "127.0.0.1";
   char* host = host_name;
   UniqueFd out(Rrcmd(&host, htons(rshd.port()), "alice", "bob", "date", nullptr));
   ASSERT_TRUE(out) << strerror(errno);
-  set_io_timeout(out.get(), milliseconds(5000));
-  EXPECT_EQ(read_until_closed(out.get(), milliseconds(5000)).data,
-            ScriptedRshd::output_for("date"));
+  set_io_timeout(out.get(), kBound);
+  EXPECT_EQ(read_until_closed(out.get(), kBound).data, ScriptedRshd::output_for("date"));
   auto requests = rshd.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].stderr_port, "0");
   EXPECT_FALSE(requests[0].stderr_connected);
 }
 
-TEST_F(ClientBindTest, RrcmdReportsTheRemoteRefusal) {
+TEST_P(ClientBindTest, RrcmdReportsTheRemoteRefusal) {
   ScriptedRshd rshd;
   char host_name[] = "127.0.0.1";
   char* host = host_name;
@@ -188,6 +171,12 @@ TEST_F(ClientBindTest, RrcmdReportsTheRemoteRefusal) {
   EXPECT_EQ(errno, ECONNREFUSED);
   EXPECT_EQ(errors, -1) << "no descriptor leaks to the caller on failure";
 }
+
+INSTANTIATE_TEST_SUITE_P(Through, ClientBindTest,
+                         ::testing::Values(BindServerKind::kOurSockd, BindServerKind::kDanted),
+                         [](const ::testing::TestParamInfo<BindServerKind>& info) {
+                           return bind_server_name(info.param);
+                         });
 
 }  // namespace
 }  // namespace socks4::test
