@@ -24,13 +24,22 @@ size_t count_lines(const std::string& log, std::initializer_list<std::string> pa
   return n;
 }
 
-// sockd logs "<client> BIND user=U 127.0.0.1:P -> granted (listening on A:Q)", then
-// "<client> BIND inbound from A:R -> granted" once it relays the inbound connection.
-class OurSockd : public BindTestServer {
+// start/port/log for a process class with the same names (SockdProcess, DantedProcess).
+template <class Process>
+class ProcessServer : public BindTestServer {
  public:
   std::string start() override { return process_.start() ? "" : process_.error(); }
   uint16_t port() const override { return process_.port(); }
   std::string log() const override { return process_.log(); }
+
+ private:
+  Process process_;
+};
+
+// sockd logs "<client> BIND user=U 127.0.0.1:P -> granted (listening on A:Q)", then
+// "<client> BIND inbound from A:R -> granted" once it relays the inbound connection.
+class OurSockd : public ProcessServer<SockdProcess> {
+ public:
   size_t binds_served() const override {
     return count_lines(log(), {"BIND inbound from 127.0.0.1:", "-> granted"});
   }
@@ -45,17 +54,12 @@ class OurSockd : public BindTestServer {
 
  private:
   static std::string destination(uint16_t port) { return " 127.0.0.1:" + std::to_string(port); }
-
-  SockdProcess process_;
 };
 
 // danted logs "pass(N): tcp/bind [: <client> <internal> -> <external> <DSTIP>.<DSTPORT>",
 // and "tcp/bindreply [" as it relays the inbound connection. It does not log SOCKS 4 user ids.
-class Danted : public BindTestServer {
+class Danted : public ProcessServer<DantedProcess> {
  public:
-  std::string start() override { return process_.start() ? "" : process_.error(); }
-  uint16_t port() const override { return process_.port(); }
-  std::string log() const override { return process_.log(); }
   size_t binds_served() const override { return count_lines(log(), {"pass(", "tcp/bindreply ["}); }
   bool connect_logged(uint16_t destination_port) const override {
     return count_lines(log(), {"pass(", "tcp/connect [:"}, destination(destination_port)) > 0;
@@ -66,8 +70,6 @@ class Danted : public BindTestServer {
 
  private:
   static std::string destination(uint16_t port) { return " 127.0.0.1." + std::to_string(port); }
-
-  DantedProcess process_;
 };
 
 }  // namespace
