@@ -1,17 +1,17 @@
 // The relay under each of its modes: splice(2) through pooled pipes or copies through pooled
-// buffers, with one event-loop thread or several. Each case is the same traffic: bulk both
-// ways with either side half-closing first, bytes pipelined with the request, and many short
-// connect / one-byte echo / server-closes-first cycles (the connection-rate pattern, where a
-// socket's single edge-triggered event carries it from accept to close).
+// buffers, with one event-loop thread, sockd's default two, or several. Each case is the same
+// traffic: bulk both ways with either side half-closing first, bytes pipelined with the
+// request (with an IPv4 address, with a name to resolve, and followed at once by EOF), and many
+// short connect / one-byte echo / server-closes-first cycles (the connection-rate pattern,
+// where a socket's single edge-triggered event carries it from accept to close).
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
-#include <future>
 #include <string>
 #include <thread>
 
-#include "../support/duplex_transfer.h"
 #include "../support/loopback_server.h"
+#include "../support/relay_transfer.h"
 #include "../support/socket_io.h"
 #include "../support/socks_client.h"
 #include "sockd_fixture.h"
@@ -21,9 +21,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr size_t kBulk = 8u << 20;
-constexpr size_t kTail = 256u << 10;
-constexpr milliseconds kBound{60000};
+constexpr size_t kBulk = 32u << 20;
+constexpr size_t kTail = 1u << 20;
 
 struct Mode {
   bool splice;
@@ -43,51 +42,65 @@ class RelayModes : public SockdTest, public ::testing::WithParamInterface<Mode> 
     ASSERT_NO_FATAL_FAILURE(start_sockd(with_args(args)));
   }
 
-  void transfer(const DuplexPlan& client_plan, const DuplexPlan& peer_plan) {
-    std::promise<DuplexResult> peer_result;
-    LoopbackServer peer([&](int fd) { peer_result.set_value(run_duplex(fd, peer_plan)); });
-    std::optional<Reply> reply;
-    UniqueFd fd = open_relay(port(), connect_request("127.0.0.1", peer.port()), &reply);
-    ASSERT_TRUE(fd) << "reply: " << (reply ? static_cast<int>(reply->code) : -1);
-    DuplexResult client = run_duplex(fd.get(), client_plan);
-    auto future = peer_result.get_future();
-    ASSERT_EQ(future.wait_for(kBound), std::future_status::ready);
-    DuplexResult server = future.get();
-    EXPECT_TRUE(client.clean_eof && client.sent_all) << client.error;
-    EXPECT_TRUE(server.clean_eof && server.sent_all) << server.error;
-    Checksum to_client = expected_from(peer_plan), to_peer = expected_from(client_plan);
-    EXPECT_EQ(client.received.bytes(), to_client.bytes());
-    EXPECT_EQ(client.received.value(), to_client.value());
-    EXPECT_EQ(server.received.bytes(), to_peer.bytes());
-    EXPECT_EQ(server.received.value(), to_peer.value());
+  enum class ThenClient { kWaits, kHalfCloses };
+
+  // Sends `request` and `early` in one segment, as a client that does not wait for the reply,
+  // then expects 90 and `early` echoed back by the destination (with kHalfCloses, the client
+  // shuts its write side down at once and the echo's EOF follows).
+  void check_pipelined_echo(std::vector<uint8_t> request, const std::string& early,
+                            ThenClient then) {
+    request.insert(request.end(), early.begin(), early.end());
+    UniqueFd fd = send_request(port(), request);
+    ASSERT_TRUE(fd);
+    if (then == ThenClient::kHalfCloses) {
+      ASSERT_EQ(shutdown(fd.get(), SHUT_WR), 0);
+    }
+    auto reply = read_reply(fd.get());
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->code, ReplyCode::kGranted);
+    if (then == ThenClient::kHalfCloses) {
+      ReadResult rest = read_until_closed(fd.get(), milliseconds(5000));
+      EXPECT_EQ(rest.data, early);
+      EXPECT_EQ(rest.end, ReadEnd::kEof);
+      return;
+    }
+    auto echoed = recv_exact(fd.get(), early.size());
+    ASSERT_TRUE(echoed);
+    EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
   }
 };
 
 TEST_P(RelayModes, BulkBothWaysClientHalfClosesFirst) {
   ASSERT_NO_FATAL_FAILURE(start());
-  transfer({41, kBulk, 0}, {42, kBulk, kTail});
+  check_relayed_transfer(port(), {41, kBulk, 0}, {42, kBulk, kTail});
+  EXPECT_TRUE(sockd().wait_for_log("close 127.0.0.1:", milliseconds(5000)));
 }
 
 TEST_P(RelayModes, BulkBothWaysPeerHalfClosesFirst) {
   ASSERT_NO_FATAL_FAILURE(start());
-  transfer({43, kBulk, kTail}, {44, kBulk, 0});
+  check_relayed_transfer(port(), {43, kBulk, kTail}, {44, kBulk, 0});
 }
 
+TEST_P(RelayModes, PipelinedBytesReachTheDestination) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  LoopbackServer echo(echo_handler);
+  check_pipelined_echo(connect_request("127.0.0.1", echo.port()), "sent before the reply\n",
+                       ThenClient::kWaits);
+}
+
+TEST_P(RelayModes, PipelinedBytesWaitFor4aResolution) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  LoopbackServer echo(echo_handler);
+  check_pipelined_echo(connect_request_4a("only-sockd.test", echo.port()),
+                       "sent while the name was being resolved\n", ThenClient::kWaits);
+}
+
+// printf REQUEST DATA | nc: the client's EOF arrives before sockd has connected.
 TEST_P(RelayModes, PipelinedBytesAndEofRightAfterTheRequest) {
   ASSERT_NO_FATAL_FAILURE(start());
   LoopbackServer echo(echo_handler);
-  std::vector<uint8_t> bytes = connect_request("127.0.0.1", echo.port());
-  const std::string early = "sent with the request\n";
-  bytes.insert(bytes.end(), early.begin(), early.end());
-  UniqueFd fd = send_request(port(), bytes);
-  ASSERT_TRUE(fd);
-  ASSERT_EQ(shutdown(fd.get(), SHUT_WR), 0);
-  auto reply = read_reply(fd.get());
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->code, ReplyCode::kGranted);
-  ReadResult rest = read_until_closed(fd.get(), milliseconds(5000));
-  EXPECT_EQ(rest.data, early);
-  EXPECT_EQ(rest.end, ReadEnd::kEof);
+  check_pipelined_echo(connect_request("127.0.0.1", echo.port()), "sent with the request\n",
+                       ThenClient::kHalfCloses);
 }
 
 // The server answers one byte and closes at once; the client then closes. Every cycle must
@@ -115,9 +128,10 @@ TEST_P(RelayModes, ShortCyclesServerClosesFirst) {
   EXPECT_EQ(sockd().log_lines_with(close_line).size(), static_cast<size_t>(kCycles));
 }
 
+// Threads 2 is what every other test runs sockd with.
 INSTANTIATE_TEST_SUITE_P(Relay, RelayModes,
-                         ::testing::Values(Mode{true, 1}, Mode{true, 4}, Mode{false, 1},
-                                           Mode{false, 4}),
+                         ::testing::Values(Mode{true, 1}, Mode{true, 2}, Mode{true, 4},
+                                           Mode{false, 1}, Mode{false, 2}, Mode{false, 4}),
                          mode_name);
 
 }  // namespace

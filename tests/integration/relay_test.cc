@@ -1,14 +1,14 @@
-// The relay: bulk data both ways with half-close, pipelined bytes, idle timeout, isolation.
+// The relay apart from its modes: names with several addresses, many relays at once, a trickled
+// request, the granted reply, the idle timeout, and isolation from misbehaving clients.
 #include <gtest/gtest.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <future>
 #include <thread>
 
 #include "../support/byte_stream.h"
-#include "../support/duplex_transfer.h"
 #include "../support/loopback_server.h"
+#include "../support/relay_transfer.h"
 #include "../support/socks_client.h"
 #include "sockd_fixture.h"
 
@@ -17,84 +17,12 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr size_t kBulk = 32u << 20;
 constexpr size_t kTail = 1u << 20;
-constexpr milliseconds kTransferBound{90000};
 
-class RelayTest : public SockdTest {
- protected:
-  // Transfers through sockd between a client running `client_plan` and a loopback peer
-  // running `peer_plan`; checks that each side received exactly what the other sent.
-  void transfer(const DuplexPlan& client_plan, const DuplexPlan& peer_plan, uint16_t sockd_port) {
-    std::promise<DuplexResult> peer_result;
-    LoopbackServer peer([&](int fd) { peer_result.set_value(run_duplex(fd, peer_plan)); });
-    std::optional<Reply> reply;
-    UniqueFd fd = open_relay(sockd_port, connect_request("127.0.0.1", peer.port()), &reply);
-    ASSERT_TRUE(fd) << "reply: " << (reply ? static_cast<int>(reply->code) : -1);
-    DuplexResult client = run_duplex(fd.get(), client_plan);
-    auto future = peer_result.get_future();
-    ASSERT_EQ(future.wait_for(kTransferBound), std::future_status::ready);
-    DuplexResult server = future.get();
+using RelayTest = SockdTest;
 
-    EXPECT_TRUE(client.clean_eof) << client.error;
-    EXPECT_TRUE(client.sent_all) << client.error;
-    EXPECT_TRUE(server.clean_eof) << server.error;
-    EXPECT_TRUE(server.sent_all) << server.error;
-    Checksum to_client = expected_from(peer_plan), to_peer = expected_from(client_plan);
-    EXPECT_EQ(client.received.bytes(), to_client.bytes());
-    EXPECT_EQ(client.received.value(), to_client.value());
-    EXPECT_EQ(server.received.bytes(), to_peer.bytes());
-    EXPECT_EQ(server.received.value(), to_peer.value());
-  }
-};
-
-TEST_F(RelayTest, BulkBothWaysClientHalfClosesFirst) {
-  ASSERT_NO_FATAL_FAILURE(start_sockd());
-  transfer({11, kBulk, 0}, {12, kBulk, kTail}, port());
-  EXPECT_TRUE(sockd().wait_for_log("close 127.0.0.1:", milliseconds(5000))) << sockd().log();
-}
-
-TEST_F(RelayTest, BulkBothWaysPeerHalfClosesFirst) {
-  ASSERT_NO_FATAL_FAILURE(start_sockd());
-  transfer({21, kBulk, kTail}, {22, kBulk, 0}, port());
-}
-
-TEST_F(RelayTest, BulkWithoutSplice) {
-  ASSERT_NO_FATAL_FAILURE(start_sockd(with_args({"-t", "2", "--no-splice"})));
-  transfer({31, kBulk / 2, 0}, {32, kBulk / 2, kTail}, port());
-}
-
-TEST_F(RelayTest, PipelinedBytesReachTheDestination) {
-  ASSERT_NO_FATAL_FAILURE(start_sockd());
-  LoopbackServer echo(echo_handler);
-  std::vector<uint8_t> bytes = connect_request("127.0.0.1", echo.port());
-  const std::string early = "sent before the reply\n";
-  bytes.insert(bytes.end(), early.begin(), early.end());
-  UniqueFd fd = send_request(port(), bytes);  // request and data in one segment
-  ASSERT_TRUE(fd);
-  auto reply = read_reply(fd.get());
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->code, ReplyCode::kGranted);
-  auto echoed = recv_exact(fd.get(), early.size());
-  ASSERT_TRUE(echoed);
-  EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
-}
-
-TEST_F(RelayTest, PipelinedBytesWaitFor4aResolution) {
-  ASSERT_NO_FATAL_FAILURE(start_sockd());
-  LoopbackServer echo(echo_handler);
-  std::vector<uint8_t> bytes = connect_request_4a("only-sockd.test", echo.port());
-  const std::string early = "sent while the name was being resolved\n";
-  bytes.insert(bytes.end(), early.begin(), early.end());
-  UniqueFd fd = send_request(port(), bytes);
-  ASSERT_TRUE(fd);
-  auto reply = read_reply(fd.get());
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->code, ReplyCode::kGranted);
-  auto echoed = recv_exact(fd.get(), early.size());
-  ASSERT_TRUE(echoed);
-  EXPECT_EQ(std::string(echoed->begin(), echoed->end()), early);
-}
+// Bulk transfers in each relay mode and bytes pipelined with the request are in
+// relay_modes_test.cc.
 
 TEST_F(RelayTest, NameWithSeveralAddressesTriesTheNext) {
   // 127.0.0.2 refuses (nothing listens there); 127.0.0.1 has the echo server.
@@ -130,24 +58,6 @@ TEST_F(RelayTest, ManyConcurrentRelays) {
     ASSERT_TRUE(back) << i;
     EXPECT_TRUE(*back == data) << i;
   }
-}
-
-TEST_F(RelayTest, ClientHalfClosedRightAfterRequest) {
-  // printf REQUEST DATA | nc: the client's EOF arrives before sockd has connected.
-  ASSERT_NO_FATAL_FAILURE(start_sockd());
-  LoopbackServer echo(echo_handler);
-  std::vector<uint8_t> bytes = connect_request("127.0.0.1", echo.port());
-  const std::string early = "then EOF\n";
-  bytes.insert(bytes.end(), early.begin(), early.end());
-  UniqueFd fd = send_request(port(), bytes);
-  ASSERT_TRUE(fd);
-  ASSERT_EQ(shutdown(fd.get(), SHUT_WR), 0);
-  auto reply = read_reply(fd.get());
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->code, ReplyCode::kGranted);
-  ReadResult rest = read_until_closed(fd.get(), milliseconds(5000));
-  EXPECT_EQ(rest.data, early);  // the echo saw the EOF too and closed its side
-  EXPECT_EQ(rest.end, ReadEnd::kEof);
 }
 
 TEST_F(RelayTest, RequestTrickledByteByByte) {
@@ -206,7 +116,7 @@ TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   const uint16_t sockd_port = port();
   std::thread transfer_thread([&] {
-    transfer({41, 8u << 20, 0}, {42, 8u << 20, kTail}, sockd_port);
+    check_relayed_transfer(sockd_port, {41, 8u << 20, 0}, {42, 8u << 20, kTail});
   });
   std::vector<UniqueFd> stalled;
   for (int round = 0; round < 20; ++round) {
