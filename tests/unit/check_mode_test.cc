@@ -76,81 +76,79 @@ TEST(CheckRequest, BadRequestsSayWhatIsWrong) {
   }
 }
 
-TEST(CheckReport, PermitNamesTheLineInCanonicalForm) {
-  EXPECT_EQ(report("deny 10.0.0.0/8 0.0.0.0/0 eq 25\npermit connect 10.0.0.0 255.0.0.0\n",
-                   "connect alice 10.1.2.3 192.0.2.1 80"),
-            "sockd.conf:2: permit connect 10.0.0.0/8\npermit\n");
+// One sockd.conf, one --check-request line, and the whole report expected.
+struct ReportCase {
+  const char* name;
+  const char* conf;
+  const char* request;
+  const char* report;
+};
+
+class CheckReport : public ::testing::TestWithParam<ReportCase> {};
+
+TEST_P(CheckReport, IsExactly) {
+  EXPECT_EQ(report(GetParam().conf, GetParam().request), GetParam().report);
 }
 
-TEST(CheckReport, DenyByRule) {
-  EXPECT_EQ(report("deny 10.0.0.0/8 0.0.0.0/0 eq 25\npermit 10.0.0.0/8\n",
-                   "connect alice 10.1.2.3 192.0.2.1 smtp"),
-            "sockd.conf:1: deny 10.0.0.0/8 0.0.0.0/0 eq 25\ndeny\n");
-}
+constexpr const char* kUserAndNameRule = "permit *=alice 0.0.0.0/0 .example.com eq 443\n";
+constexpr const char* kIdentdUserListRule = "permit ?=n *=root 0.0.0.0/0\n";
 
-TEST(CheckReport, NoRuleMatches) {
-  EXPECT_EQ(report("permit 10.0.0.0/8\n", "connect alice 192.168.1.5 192.0.2.1 80"),
-            "no rule matches\ndeny\n");
-}
-
-TEST(CheckReport, UserListsAndNames) {
-  const std::string conf = "permit *=alice 0.0.0.0/0 .example.com eq 443\n";
-  EXPECT_EQ(report(conf, "connect alice 10.0.0.1 www.example.com 443"),
-            "sockd.conf:1: permit *=alice 0.0.0.0/0 .example.com eq 443\npermit\n");
-  EXPECT_EQ(report(conf, "connect bob 10.0.0.1 www.example.com 443"), "no rule matches\ndeny\n");
-  EXPECT_EQ(report(conf, "connect alice 10.0.0.1 192.0.2.1 443"), "no rule matches\ndeny\n");
-}
-
-TEST(CheckReport, ResolvedNameMatchesAddressRules) {
-  const std::string conf = "deny 0.0.0.0/0 198.51.100.0/24\npermit 0.0.0.0/0\n";
-  EXPECT_EQ(report(conf, "connect u 10.0.0.1 www.wan.test=198.51.100.2 80"),
-            "sockd.conf:1: deny 0.0.0.0/0 198.51.100.0/24\ndeny\n");
-}
-
-TEST(CheckReport, StrictIdentdWithoutAnAnswerIs92AndRunsNoIdentd) {
-  EXPECT_EQ(report("#NO_IDENTD: logger no identd for %u at %a\npermit ?=I 0.0.0.0/0\n",
-                   "connect alice 10.0.0.1 192.0.2.1 80"),
-            "sockd.conf:2: permit ?=I 0.0.0.0/0\n"
-            "identd: strict (no user from identd)\n"
-            "command (#NO_IDENTD:): logger no identd for alice at 10.0.0.1\n"
-            "deny (92: no user from identd)\n");
-}
-
-TEST(CheckReport, IdentdNamingAnotherUserIs93AndRunsBadId) {
-  EXPECT_EQ(report("identd loose\n#BAD_ID: logger %u is really %U\npermit 0.0.0.0/0\n",
-                   "connect alice 10.0.0.1 192.0.2.1 80 mallory"),
-            "sockd.conf:3: permit 0.0.0.0/0\n"
-            "identd: loose (identd says mallory)\n"
-            "command (#BAD_ID:): logger alice is really mallory\n"
-            "deny (93: identd reports another user)\n");
-}
-
-TEST(CheckReport, MatchingIdentdUserPermits) {
-  EXPECT_EQ(
-      report("identd strict\npermit 0.0.0.0/0\n", "connect alice 10.0.0.1 192.0.2.1 80 alice"),
-      "sockd.conf:2: permit 0.0.0.0/0\nidentd: strict (identd says alice)\npermit\n");
-}
-
-TEST(CheckReport, RuleModeOverridesTheGlobalOne) {
-  EXPECT_EQ(report("identd strict\npermit ?=n 0.0.0.0/0\n", "connect alice 10.0.0.1 192.0.2.1 80"),
-            "sockd.conf:2: permit ?=n 0.0.0.0/0\npermit\n");
-}
-
-TEST(CheckReport, UserListMatchesTheIdentdUser) {
-  const std::string conf = "permit ?=n *=root 0.0.0.0/0\n";
-  EXPECT_EQ(report(conf, "connect - 10.0.0.1 192.0.2.1 80 root"),
-            "sockd.conf:1: permit ?=n *=root 0.0.0.0/0\npermit\n");
-  EXPECT_EQ(report(conf, "connect - 10.0.0.1 192.0.2.1 80"), "no rule matches\ndeny\n");
-}
-
-TEST(CheckReport, ShellCommandIsShownExpandedAndSanitised) {
-  EXPECT_EQ(report("deny 0.0.0.0/0 : echo %c %u %a %Z:%s %% >> /tmp/log\n",
-                   "connect $(id) 10.0.0.1 www.example.com 80"),
-            "sockd.conf:1: deny 0.0.0.0/0 : echo %c %u %a %Z:%s %% >> /tmp/log\n"
-            "command (rule line 1): echo connect __id_ 10.0.0.1 www.example.com:80 % >> "
-            "/tmp/log\n"
-            "deny\n");
-}
+INSTANTIATE_TEST_SUITE_P(
+    Verdicts, CheckReport,
+    ::testing::Values(
+        ReportCase{"PermitNamesTheLineInCanonicalForm",
+                   "deny 10.0.0.0/8 0.0.0.0/0 eq 25\npermit connect 10.0.0.0 255.0.0.0\n",
+                   "connect alice 10.1.2.3 192.0.2.1 80",
+                   "sockd.conf:2: permit connect 10.0.0.0/8\npermit\n"},
+        ReportCase{"DenyByRule", "deny 10.0.0.0/8 0.0.0.0/0 eq 25\npermit 10.0.0.0/8\n",
+                   "connect alice 10.1.2.3 192.0.2.1 smtp",
+                   "sockd.conf:1: deny 10.0.0.0/8 0.0.0.0/0 eq 25\ndeny\n"},
+        ReportCase{"NoRuleMatches", "permit 10.0.0.0/8\n", "connect alice 192.168.1.5 192.0.2.1 80",
+                   "no rule matches\ndeny\n"},
+        ReportCase{"UserListAndNameMatch", kUserAndNameRule,
+                   "connect alice 10.0.0.1 www.example.com 443",
+                   "sockd.conf:1: permit *=alice 0.0.0.0/0 .example.com eq 443\npermit\n"},
+        ReportCase{"UserNotInTheList", kUserAndNameRule, "connect bob 10.0.0.1 www.example.com 443",
+                   "no rule matches\ndeny\n"},
+        ReportCase{"AddressWhereTheRuleWantsAName", kUserAndNameRule,
+                   "connect alice 10.0.0.1 192.0.2.1 443", "no rule matches\ndeny\n"},
+        ReportCase{"ResolvedNameMatchesAddressRules",
+                   "deny 0.0.0.0/0 198.51.100.0/24\npermit 0.0.0.0/0\n",
+                   "connect u 10.0.0.1 www.wan.test=198.51.100.2 80",
+                   "sockd.conf:1: deny 0.0.0.0/0 198.51.100.0/24\ndeny\n"},
+        ReportCase{"StrictIdentdWithoutAnAnswerIs92AndRunsNoIdentd",
+                   "#NO_IDENTD: logger no identd for %u at %a\npermit ?=I 0.0.0.0/0\n",
+                   "connect alice 10.0.0.1 192.0.2.1 80",
+                   "sockd.conf:2: permit ?=I 0.0.0.0/0\n"
+                   "identd: strict (no user from identd)\n"
+                   "command (#NO_IDENTD:): logger no identd for alice at 10.0.0.1\n"
+                   "deny (92: no user from identd)\n"},
+        ReportCase{"IdentdNamingAnotherUserIs93AndRunsBadId",
+                   "identd loose\n#BAD_ID: logger %u is really %U\npermit 0.0.0.0/0\n",
+                   "connect alice 10.0.0.1 192.0.2.1 80 mallory",
+                   "sockd.conf:3: permit 0.0.0.0/0\n"
+                   "identd: loose (identd says mallory)\n"
+                   "command (#BAD_ID:): logger alice is really mallory\n"
+                   "deny (93: identd reports another user)\n"},
+        ReportCase{"MatchingIdentdUserPermits", "identd strict\npermit 0.0.0.0/0\n",
+                   "connect alice 10.0.0.1 192.0.2.1 80 alice",
+                   "sockd.conf:2: permit 0.0.0.0/0\nidentd: strict (identd says alice)\npermit\n"},
+        ReportCase{"RuleModeOverridesTheGlobalOne", "identd strict\npermit ?=n 0.0.0.0/0\n",
+                   "connect alice 10.0.0.1 192.0.2.1 80",
+                   "sockd.conf:2: permit ?=n 0.0.0.0/0\npermit\n"},
+        ReportCase{"UserListMatchesTheIdentdUser", kIdentdUserListRule,
+                   "connect - 10.0.0.1 192.0.2.1 80 root",
+                   "sockd.conf:1: permit ?=n *=root 0.0.0.0/0\npermit\n"},
+        ReportCase{"UserListWithoutAnIdentdUser", kIdentdUserListRule,
+                   "connect - 10.0.0.1 192.0.2.1 80", "no rule matches\ndeny\n"},
+        ReportCase{"ShellCommandIsShownExpandedAndSanitised",
+                   "deny 0.0.0.0/0 : echo %c %u %a %Z:%s %% >> /tmp/log\n",
+                   "connect $(id) 10.0.0.1 www.example.com 80",
+                   "sockd.conf:1: deny 0.0.0.0/0 : echo %c %u %a %Z:%s %% >> /tmp/log\n"
+                   "command (rule line 1): echo connect __id_ 10.0.0.1 www.example.com:80 % >> "
+                   "/tmp/log\n"
+                   "deny\n"}),
+    [](const ::testing::TestParamInfo<ReportCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace sockd

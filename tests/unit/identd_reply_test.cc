@@ -17,44 +17,39 @@ TEST(IdentdQuery, NamesClientPortThenServerPort) {
   EXPECT_EQ(format_query(50312, 1080), "50312 , 1080\r\n");
 }
 
-TEST(IdentdAnswer, UserIdWithOs) {
-  Answer answer = parse("50312 , 1080 : USERID : UNIX : alice\r\n");
+struct UserCase {
+  const char* name;
+  std::string bytes;
+  const char* user;
+  const char* os;
+  const char* charset;
+};
+
+class IdentdUserAnswer : public ::testing::TestWithParam<UserCase> {};
+
+TEST_P(IdentdUserAnswer, GivesUserOsAndCharset) {
+  Answer answer = parse(GetParam().bytes);
   ASSERT_EQ(answer.kind, AnswerKind::kUser) << answer.detail;
-  EXPECT_EQ(answer.user, "alice");
-  EXPECT_EQ(answer.os, "UNIX");
-  EXPECT_EQ(answer.charset, "");
+  EXPECT_EQ(answer.user, GetParam().user);
+  EXPECT_EQ(answer.os, GetParam().os);
+  EXPECT_EQ(answer.charset, GetParam().charset);
 }
 
-TEST(IdentdAnswer, UserIdWithOsAndCharset) {
-  Answer answer = parse("50312,1080:USERID:UNIX , US-ASCII:bob\r\n");
-  ASSERT_EQ(answer.kind, AnswerKind::kUser) << answer.detail;
-  EXPECT_EQ(answer.user, "bob");
-  EXPECT_EQ(answer.os, "UNIX");
-  EXPECT_EQ(answer.charset, "US-ASCII");
-}
-
-TEST(IdentdAnswer, UserIdMayHoldColonsAndKeepsInnerBlanks) {
-  Answer answer = parse("50312 , 1080 : USERID : OTHER :  a:b c \r\n");
-  ASSERT_EQ(answer.kind, AnswerKind::kUser) << answer.detail;
-  EXPECT_EQ(answer.user, "a:b c");
-  EXPECT_EQ(answer.os, "OTHER");
-}
-
-TEST(IdentdAnswer, BareLfIsTolerated) {
-  Answer answer = parse("50312 , 1080 : USERID : UNIX : carol\n");
-  ASSERT_EQ(answer.kind, AnswerKind::kUser) << answer.detail;
-  EXPECT_EQ(answer.user, "carol");
-}
-
-TEST(IdentdAnswer, BytesAfterTheLineAreIgnored) {
-  Answer answer = parse("50312 , 1080 : USERID : UNIX : dave\r\nmore junk");
-  ASSERT_EQ(answer.kind, AnswerKind::kUser) << answer.detail;
-  EXPECT_EQ(answer.user, "dave");
-}
-
-TEST(IdentdAnswer, TypeIsCaseInsensitive) {
-  EXPECT_EQ(parse("50312 , 1080 : userid : UNIX : erin\r\n").kind, AnswerKind::kUser);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Answers, IdentdUserAnswer,
+    ::testing::Values(
+        UserCase{"UserIdWithOs", "50312 , 1080 : USERID : UNIX : alice\r\n", "alice", "UNIX", ""},
+        UserCase{"UserIdWithOsAndCharset", "50312,1080:USERID:UNIX , US-ASCII:bob\r\n", "bob",
+                 "UNIX", "US-ASCII"},
+        UserCase{"UserIdMayHoldColonsAndKeepsInnerBlanks",
+                 "50312 , 1080 : USERID : OTHER :  a:b c \r\n", "a:b c", "OTHER", ""},
+        UserCase{"BareLfIsTolerated", "50312 , 1080 : USERID : UNIX : carol\n", "carol", "UNIX",
+                 ""},
+        UserCase{"BytesAfterTheLineAreIgnored", "50312 , 1080 : USERID : UNIX : dave\r\nmore junk",
+                 "dave", "UNIX", ""},
+        UserCase{"TypeIsCaseInsensitive", "50312 , 1080 : userid : UNIX : erin\r\n", "erin", "UNIX",
+                 ""}),
+    [](const ::testing::TestParamInfo<UserCase>& info) { return info.param.name; });
 
 TEST(IdentdAnswer, ErrorAnswers) {
   for (const char* type : {"NO-USER", "HIDDEN-USER", "INVALID-PORT", "UNKNOWN-ERROR", "X-OWN"}) {
