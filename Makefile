@@ -43,7 +43,7 @@ UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
 E2E_SRCS      := $(wildcard tests/e2e/*.cc)
 BENCH_SRCS    := $(wildcard bench/*.cc)
-PRELOAD_SRCS  := $(wildcard preload/*.cc)
+PRELOAD_SRCS  := $(filter-out preload/socksify.cc,$(wildcard preload/*.cc))
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -124,10 +124,17 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 	$(CXX) -shared $(if $(wildcard preload/preload.map),-Wl$(comma)--version-script$(comma)preload/preload.map) \
 	  -Wl,--no-undefined $(PRELOAD_RUNTIME) $(LDFLAGS) -o $@ $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) -ldl
 
-$(SOCKSIFY): preload/socksify.in
+# socksify, with the preload library's path built in: the build tree's here, LIBDIR's for
+# `make install`. Static and without sanitizers: it only sets the environment and execs, and
+# its start-up is part of every socksified command's (see preload/socksify.cc).
+SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static \
+  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $<
+$(SOCKSIFY): preload/socksify.cc
 	@mkdir -p $(dir $@)
-	sed -e 's|@PRELOAD_LIB@|$(SOCKSIFY_LIB)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
-	chmod 755 $@
+	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))
+$(BUILD)/install/socksify: preload/socksify.cc
+	@mkdir -p $(dir $@)
+	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
 
 $(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
 	@mkdir -p $(dir $@)
@@ -254,7 +261,7 @@ soak: deps all tests
 bench: bench-deps all $(if $(BENCH_SRCS),$(BENCH_BIN))
 	bench/run.sh $(BUILD)
 
-install: all
+install: all $(if $(PRELOAD_SRCS),$(BUILD)/install/socksify)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(SOCKD) $(DESTDIR)$(SBINDIR)/sockd
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man3
@@ -268,7 +275,7 @@ install: all
 	$(if $(wildcard man/socks.conf.5),install -m 644 man/socks.conf.5 $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(PRELOAD_SRCS),install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(PRELOAD_SRCS),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libsocksify.so)
-	$(if $(PRELOAD_SRCS),sed -e 's|@PRELOAD_LIB@|$(LIBDIR)/libsocksify.so|' -e 's|@VERSION@|$(VERSION)|' preload/socksify.in > $(DESTDIR)$(BINDIR)/socksify && chmod 755 $(DESTDIR)$(BINDIR)/socksify)
+	$(if $(PRELOAD_SRCS),install -m 755 $(BUILD)/install/socksify $(DESTDIR)$(BINDIR)/socksify)
 	$(if $(wildcard man/socksify.1),install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 man/sockd.8 $(DESTDIR)$(MANDIR)/man8/sockd.8
 	$(if $(wildcard man/sockd.conf.5),install -m 644 man/sockd.conf.5 $(DESTDIR)$(MANDIR)/man5/)
