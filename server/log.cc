@@ -10,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "log_batch.h"
-
 namespace sockd::log {
 namespace {
 
@@ -49,8 +47,8 @@ void emit(int priority, const char* format, va_list args) {
     syslog(priority, "%s", message);
     return;
   }
-  // Prefix, message and newline formatted once into one buffer and written with one write()
-  // (or added to this loop thread's batch), which keeps lines from different threads whole.
+  // Prefix, message and newline formatted once into one buffer and written with one write(),
+  // which keeps lines from different threads whole.
   char line[sizeof g_prefix + kMaxMessage + 1];
   std::memcpy(line, g_prefix, g_prefix_length);
   char* message = line + g_prefix_length;
@@ -58,12 +56,7 @@ void emit(int priority, const char* format, va_list args) {
   if (length < 0) return;
   size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
   message[message_length] = '\n';
-  const size_t line_length = g_prefix_length + message_length + 1;
-  if (LineBatch* batch = LineBatch::current()) {
-    batch->add({line, line_length});
-    return;
-  }
-  ssize_t ignored = write(STDERR_FILENO, line, line_length);
+  ssize_t ignored = write(STDERR_FILENO, line, g_prefix_length + message_length + 1);
   (void)ignored;
 }
 

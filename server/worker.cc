@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "log.h"
-#include "log_batch.h"
 
 namespace sockd {
 namespace {
@@ -91,7 +90,6 @@ void Worker::start() {
 }
 
 void Worker::run() {
-  log::LineBatch log_lines(base_.get());
   event_base_dispatch(base_.get());
 }
 
