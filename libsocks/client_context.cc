@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "socks4/client_log.h"
+#include "socks4/client_unreachable.h"
 
 namespace socks4::client {
 namespace {
@@ -82,6 +83,7 @@ void replace_context(ClientContext replacement) {
   std::lock_guard lock(g_mutex);
   set_debug_enabled(fresh->env.debug);
   g_context = std::move(fresh);
+  unreachable_servers().clear_all();  // the servers may be others now
 }
 
 }  // namespace socks4::client

@@ -10,6 +10,7 @@
 
 #include "socks4/client_log.h"
 #include "socks4/client_sys.h"
+#include "socks4/client_unreachable.h"
 
 namespace socks4::client {
 namespace {
@@ -126,6 +127,7 @@ Progress Negotiation::fail(int error) {
 Progress Negotiation::start(int fd) {
   if (servers_.empty()) return fail(EHOSTUNREACH);
   if (request_.empty()) return fail(EINVAL);
+  unreachable_servers().order(servers_, Clock::now());
   index_ = 0;
   return connect_current(fd);
 }
@@ -135,6 +137,7 @@ Progress Negotiation::connect_current(int fd) {
   debug_log("fd %d: connecting to SOCKS server %s", fd, server.label.c_str());
   int rc = sys().connect(fd, reinterpret_cast<const sockaddr*>(&server.address), server.length);
   if (rc == 0) {
+    unreachable_servers().clear(server.ipv4, server.port);
     step_ = Step::kSending;
     set_deadline(timeouts_.reply_ms);
     return advance(fd);
@@ -148,8 +151,10 @@ Progress Negotiation::connect_current(int fd) {
 }
 
 Progress Negotiation::next_server(int fd, int error) {
-  debug_log("fd %d: SOCKS server %s unreachable: %s", fd, servers_[index_].label.c_str(),
+  const ServerEndpoint& failed = servers_[index_];
+  debug_log("fd %d: SOCKS server %s unreachable: %s", fd, failed.label.c_str(),
             std::strerror(error));
+  unreachable_servers().mark(failed.ipv4, failed.port, Clock::now());
   if (index_ + 1 >= servers_.size()) return fail(error);
   ++index_;
   // Dissolve the failed (or still pending) attempt so the socket can connect again.
@@ -171,6 +176,7 @@ Progress Negotiation::advance(int fd) {
         socklen_t length = sizeof error;
         if (sys().getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return fail(errno);
         if (error != 0) return next_server(fd, error);
+        unreachable_servers().clear(servers_[index_].ipv4, servers_[index_].port);
         step_ = Step::kSending;
         set_deadline(timeouts_.reply_ms);
         break;

@@ -2,10 +2,12 @@
 // server that accepts and then stalls, half-answers, hangs up or answers garbage, a sockd that
 // stops. Each call ends within the configured time with a clear errno, never a hang, and a
 // server list fails over to the next server, call after call, from several threads at once.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <future>
@@ -32,9 +34,10 @@ constexpr milliseconds kSlack{3000};       // scheduling on a busy 2-core box; a
 constexpr uint32_t kTestNet = 0xc000020a;  // 192.0.2.10: only a scripted server ever sees it
 
 // Routes every destination (loopback included) through `servers`, in order.
-void route_through(const std::vector<uint16_t>& servers) {
+void route_through(const std::vector<uint16_t>& servers, bool trace = false) {
   client::ClientContext ctx;
   ctx.env.username = "tester";
+  ctx.env.debug = trace;  // SOCKS_DEBUG: the library traces each server it tries on stderr
   std::string list;
   for (uint16_t port : servers)
     list += (list.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(port));
@@ -168,6 +171,64 @@ TEST_F(FaultClientSockd, ServerListFailsOverCallAfterCall) {
   }
   for (auto& thread : threads) EXPECT_TRUE(thread.get());
   EXPECT_EQ(sockd().log_lines_with({"-> granted"}).size(), 30u);
+}
+
+// Points this process's stderr at a pipe while alive, to read the library's trace.
+class CapturedStderr {
+ public:
+  CapturedStderr() {
+    if (pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) != 0) return;
+    fcntl(pipe_[1], F_SETPIPE_SZ, 1 << 20);
+    saved_ = dup(STDERR_FILENO);
+    dup2(pipe_[1], STDERR_FILENO);
+  }
+  ~CapturedStderr() {
+    if (saved_ >= 0) dup2(saved_, STDERR_FILENO);
+    for (int fd : {saved_, pipe_[0], pipe_[1]})
+      if (fd >= 0) close(fd);
+  }
+  std::string take() {
+    std::string out;
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(pipe_[0], chunk, sizeof chunk)) > 0) out.append(chunk, static_cast<size_t>(n));
+    return out;
+  }
+
+ private:
+  int pipe_[2] = {-1, -1};
+  int saved_ = -1;
+};
+
+size_t lines_ending_with(const std::string& text, const std::string& tail) {
+  size_t count = 0;
+  for (size_t at = text.find(tail + "\n"); at != std::string::npos;
+       at = text.find(tail + "\n", at + 1))
+    ++count;
+  return count;
+}
+
+// The process remembers the silent server: only the first call waits for it; the others go
+// to the working server first (the silent one would still be tried if that failed).
+TEST_F(FaultClientSockd, ASilentServerIsWaitedForOnceThenTriedLast) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  FullBacklogListener blackhole;
+  ASSERT_TRUE(blackhole.ok());
+  ASSERT_NO_FATAL_FAILURE(route_through({blackhole.port(), port()}, true));
+  std::string trace;
+  {
+    CapturedStderr captured;
+    for (int i = 0; i < 5; ++i) {
+      Attempt attempt = rconnect(INADDR_LOOPBACK, echo_.port());
+      ASSERT_EQ(attempt.result, 0) << "call " << i << ": " << strerror(attempt.error);
+      EXPECT_TRUE(echoes(attempt.fd.get())) << i;
+    }
+    trace = captured.take();
+  }
+  const std::string trying = "connecting to SOCKS server 127.0.0.1:";
+  EXPECT_EQ(lines_ending_with(trace, trying + std::to_string(blackhole.port())), 1u) << trace;
+  EXPECT_EQ(lines_ending_with(trace, trying + std::to_string(port())), 5u) << trace;
+  EXPECT_EQ(sockd().log_lines_with({"-> granted"}).size(), 5u);
 }
 
 TEST_F(FaultClientSockd, StoppedSockdFailsOverToTheNext) {
