@@ -11,5 +11,6 @@ int run_throughput(const Options& options);  // bulk transfer into the discard s
 int run_connrate(const Options& options);    // connect, (SOCKS4), 1-byte echo, close
 int run_hold(const Options& options);        // open and hold relayed connections
 int run_probe(const Options& options);       // one echo round trip, retried until timeout
+int run_storm(const Options& options);       // rounds of concurrent SOCKS4a lookups
 
 }  // namespace socksbench

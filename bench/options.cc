@@ -17,6 +17,8 @@ void usage() {
       "  connrate   --target A:P     connect/(SOCKS4)/1-byte echo/close loop for --seconds\n"
       "  hold       --target A:P     open and hold --count relayed echo connections\n"
       "  probe      --target A:P     one echo round trip, retried until --timeout\n"
+      "  storm      --target A:P     rounds of --count concurrent SOCKS4a CONNECTs via --proxy\n"
+      "             --names N1,N2... to the names given (\".slow\" names made unique)\n"
       "  free-port                   print a currently free loopback TCP port\n"
       "options: --proxy A:P  --streams N  --clients N  --count N  --seconds S  --timeout S\n"
       "         --pid PID (measure this process tree's VmRSS and CPU time)  --label TEXT\n",
@@ -53,6 +55,13 @@ std::optional<Options> parse_options(int argc, char** argv) {
       (key == "--target" ? options.target : options.proxy) = endpoint;
     } else if (key == "--label") {
       options.label = value;
+    } else if (key == "--names") {
+      options.names.clear();
+      for (std::string_view rest = value; !rest.empty();) {
+        size_t comma = rest.find(',');
+        if (comma != 0) options.names.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
     } else if (!parse_number(value, &number)) {
       ok = false;
     } else if (key == "--streams") {

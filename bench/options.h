@@ -6,11 +6,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace socksbench {
 
 struct Options {
-  std::string mode;                   // serve | throughput | connrate | hold | probe | free-port
+  std::string mode;  // serve | throughput | connrate | hold | probe | storm | free-port
   std::optional<sockaddr_in> target;  // where the traffic finally goes (sink or echo server)
   std::optional<sockaddr_in> proxy;   // SOCKS4 server to go through; direct when absent
   int streams = 1;                    // throughput: parallel streams
@@ -20,6 +21,7 @@ struct Options {
   double timeout = 60;                // hold/probe: give up after this long
   pid_t pid = 0;                      // hold: proxy whose memory (with its children) is measured
   std::string label;                  // echoed in the result line
+  std::vector<std::string> names;     // storm: 4a names, given comma-separated
 };
 
 // Parses argv; on error prints usage to stderr and returns nullopt.

@@ -216,8 +216,8 @@ if [[ -n $sockd_addr ]]; then
     line=$(measure sockd "$sockd_addr" throughput --target "$discard_addr" --streams 1 --seconds "$seconds")
     samples[storm_alone,sockd]+="$(field mib_per_s "$line" | sed 's/^$/-/') "
     sleep 0.3
-    python3 "$here/dns_storm.py" storm "$sockd_addr" "${ping_addr##*:}" "$seconds" "$storm_count" \
-      "${storm_names[@]}" >"$work/storm.out" 2>&1 &
+    "$socksbench" storm --proxy "$sockd_addr" --target "$ping_addr" --seconds "$seconds" \
+      --count "$storm_count" --names "$(IFS=,; echo "${storm_names[*]}")" >"$work/storm.out" 2>&1 &
     storm_pid=$!
     started+=("$storm_pid")
     sleep 0.2  # the first round of lookups is in flight
@@ -348,7 +348,7 @@ echo "  sequential conn rate >= 0.40x direct: $(verdict "${ratio_of[cr1,sd]}" '>
 echo "  >= 9000 held:                       $(verdict "${value[held,sockd]:-}" '>=' 9000)"
 echo "  <= 8 KiB resident per held conn:    $(verdict "${value[mem,sockd]:-}" '<=' 8)"
 echo "  lookup storm leaves relaying >= 0.9x: $(verdict "${ratio_of[storm]}" '>=' 0.9)" \
-  "(${ratio_of[storm]}; the storm's client shares the 2 cores)"
+  "(${ratio_of[storm]}; the storm's client and nameserver share the 2 cores)"
 echo "  preload adds <= 10% to a curl fetch: $(verdict "${ratio_of[preload]}" '<=' 1.1) (${ratio_of[preload]})"
 
 if command -v gnuplot >/dev/null; then
