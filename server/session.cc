@@ -100,9 +100,10 @@ void Session::read_request(bool before_registration) {
       case socks4::ParseStatus::kInvalid: {
         socks4::ParseError error = parser_.error();
         bool reply = socks4::reply_makes_sense(error);
-        if (reply) send_reply(socks4::ReplyCode::kRejected);
+        // Logged before the reply, like every rejection (see reject()).
         log::info("%s bad request: %s -> %s", peer_text_.c_str(), socks4::to_string(error),
                   reply ? "rejected" : "closed");
+        if (reply) send_reply(socks4::ReplyCode::kRejected);
         close_client();
         end();
         return;

@@ -136,10 +136,10 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
   }
   const std::string what = "BIND inbound from " + from.to_string();
   if (from.ipv4_address() != bind_destination_) {
-    send_bind_reply(socks4::ReplyCode::kRejected, from);
     log::info("%s %s -> rejected (inbound from %s, expected %s)", peer_text_.c_str(), what.c_str(),
               from.address_text().c_str(),
               Endpoint::ipv4(bind_destination_, 0).address_text().c_str());
+    send_bind_reply(socks4::ReplyCode::kRejected, from);  // after the line, as in reject()
     inbound.reset();
     close_client();
     end();
