@@ -2,7 +2,7 @@
 // become the SOCKS_* environment variables the library reads. See socksify(1).
 //
 // A small compiled program rather than a shell script: it runs before every socksified
-// command, and starting a shell cost about 5% of a short curl fetch (docs/BENCHMARKS.md).
+// command, and starting a shell cost about 8% of a short curl fetch (docs/BENCHMARKS.md).
 // Linked statically, so starting it needs no dynamic loader and no shared library.
 #include <unistd.h>
 
