@@ -86,14 +86,29 @@ int open_pipes(pid_t pid) {
   return count_descriptors(pid, true);
 }
 
-int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout) {
+namespace {
+
+template <typename Done>
+int wait_for_count(pid_t pid, Done done, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int seen = open_descriptors(pid);
-  while (seen != count && std::chrono::steady_clock::now() < deadline) {
+  while (!done(seen) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     seen = open_descriptors(pid);
   }
   return seen;
+}
+
+}  // namespace
+
+int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout) {
+  return wait_for_count(
+      pid, [count](int seen) { return seen == count; }, timeout);
+}
+
+int wait_for_descriptors_at_least(pid_t pid, int count, std::chrono::milliseconds timeout) {
+  return wait_for_count(
+      pid, [count](int seen) { return seen >= count; }, timeout);
 }
 
 }  // namespace socks4::test

@@ -42,4 +42,8 @@ int open_pipes(pid_t pid);
 // them); returns the last count seen.
 int wait_for_descriptors(pid_t pid, int count, std::chrono::milliseconds timeout);
 
+// Waits (bounded) until `pid` holds at least `count` descriptors; returns the last count seen.
+// A client's connect() completes in the kernel's accept queue, before sockd has accepted it.
+int wait_for_descriptors_at_least(pid_t pid, int count, std::chrono::milliseconds timeout);
+
 }  // namespace socks4::test
