@@ -1,11 +1,13 @@
 #include "acceptor.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "log.h"
+#include "socks4/proto.h"
 
 namespace sockd {
 namespace {
@@ -16,6 +18,10 @@ namespace {
 // attempts (a client that reset before it was accepted) do not count.
 constexpr int kFailedAcceptsPerWakeup = 16;
 constexpr timeval kPauseWhenOutOfDescriptors{0, 200 * 1000};
+
+socks4::UniqueFd open_reserve() {
+  return socks4::UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
 
 }  // namespace
 
@@ -31,6 +37,7 @@ bool Acceptor::start() {
     if (!listener.event || event_add(listener.event.get(), nullptr) != 0) return false;
   }
   resume_timer_.reset(evtimer_new(base_, &Acceptor::on_resume, this));
+  reserve_ = open_reserve();
   return resume_timer_ != nullptr;
 }
 
@@ -53,6 +60,9 @@ void Acceptor::accept_from(int fd) {
           return;
         case EMFILE:
         case ENFILE:
+          // One client per wakeup here too: the next waiting one brings the loop back.
+          if (!refuse_one(fd)) pause(errno);
+          return;
         case ENOBUFS:
         case ENOMEM:
           pause(errno);
@@ -72,6 +82,32 @@ void Acceptor::accept_from(int fd) {
   }
 }
 
+bool Acceptor::refuse_one(int fd) {
+  if (!reserve_) return false;
+  reserve_.reset();
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  socks4::UniqueFd client(
+      accept4(fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  const int error = errno;
+  const bool accepted = static_cast<bool>(client);
+  if (accepted) {
+    log::info("%s refused: out of descriptors -> rejected",
+              Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)).to_string().c_str());
+    // The request is read first, so that the close is a FIN rather than a reset, which could
+    // overtake the reply on its way.
+    uint8_t request[socks4::kMaxRequestSize];
+    (void)recv(client.get(), request, sizeof request, MSG_DONTWAIT);
+    const auto reply = socks4::encode_reply({socks4::ReplyCode::kRejected, 0, 0});
+    (void)send(client.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    client.reset();
+  }
+  // Another thread may take the freed number first; the reserve then comes back on resume.
+  reserve_ = open_reserve();
+  errno = error;
+  return accepted || (error != EMFILE && error != ENFILE);
+}
+
 void Acceptor::pause(int error) {
   if (pauses_++ == 0) {
     log::warning("cannot accept: %s; pausing accepts for %ld ms at a time until it passes",
@@ -85,6 +121,7 @@ void Acceptor::pause(int error) {
 void Acceptor::on_resume(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Acceptor*>(arg);
   self->paused_ = false;
+  if (!self->reserve_) self->reserve_ = open_reserve();
   for (Listener& listener : self->listeners_) event_add(listener.event.get(), nullptr);
 }
 

@@ -1,6 +1,8 @@
 // Accepts clients on one worker's listening sockets. When the process runs out of descriptors
-// (EMFILE/ENFILE) the listening socket stays readable, so a level-triggered loop would spin:
-// accepting pauses instead and resumes on a timer.
+// (EMFILE/ENFILE) a client would wait in the listen queue with no answer, and the listening
+// socket would stay readable, so a level-triggered loop would spin. A descriptor held in
+// reserve is given up for a moment to accept that client and answer it 91; when the reserve
+// cannot be had either, accepting pauses and resumes on a timer.
 #pragma once
 
 #include <functional>
@@ -30,12 +32,16 @@ class Acceptor {
   static void on_readable(evutil_socket_t fd, short, void* arg);
   static void on_resume(evutil_socket_t, short, void* arg);
   void accept_from(int fd);
+  // Accepts one waiting client on the reserve descriptor and answers it 91; false if there
+  // was no reserve or no client could be accepted with it.
+  bool refuse_one(int fd);
   void pause(int error);
 
   event_base* base_;
   std::vector<Listener> listeners_;
   OnClient on_client_;
   EventPtr resume_timer_;
+  socks4::UniqueFd reserve_;  // /dev/null, held only to be closed when descriptors run out
   bool paused_ = false;
   // Pauses since the last successful accept: the first is logged, and so is the recovery,
   // rather than one warning per pause (five a second per thread while out of descriptors).
