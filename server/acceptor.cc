@@ -59,10 +59,12 @@ void Acceptor::accept_from(int fd) {
 #endif
           return;
         case EMFILE:
-        case ENFILE:
+        case ENFILE: {
           // One client per wakeup here too: the next waiting one brings the loop back.
-          if (!refuse_one(fd)) pause(errno);
+          const int error = errno;
+          if (!refuse_one(fd)) pause(error);
           return;
+        }
         case ENOBUFS:
         case ENOMEM:
           pause(errno);
@@ -104,7 +106,6 @@ bool Acceptor::refuse_one(int fd) {
   }
   // Another thread may take the freed number first; the reserve then comes back on resume.
   reserve_ = open_reserve();
-  errno = error;
   return accepted || (error != EMFILE && error != ENFILE);
 }
 
