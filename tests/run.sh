@@ -16,6 +16,10 @@ build=$1; shift
 log_dir="$build/test-logs"
 mkdir -p "$log_dir"
 passed=0 failed=0
+# What failed, briefly, for tests/total.sh to repeat at the very end of `make test`, where a
+# CI log cut to its last lines still shows it.
+failures="$log_dir/failures"
+: > "$failures"
 
 san_dir="$log_dir/sanitizer"
 sockd_logs="$log_dir/sockd"
@@ -51,6 +55,7 @@ check_sanitizer_reports() {
     [[ -f "$report" && "$report" != *.seen ]] || continue
     if [[ "$report" == "$san_dir"/* ]] || grep -qE "$sanitizer_pattern" "$report"; then
       echo "=== sanitizer report in $(basename "$report") (during $1):"
+      echo "sanitizer report in $(basename "$report") (during $1)" >> "$failures"
       if [[ "$report" == "$san_dir"/* ]]; then head -200 "$report"
       else grep -E -B5 -A60 "$sanitizer_pattern" "$report" | head -200; fi
       # A UBSan summary file of a sockd whose stderr holds the report is the same report.
@@ -70,8 +75,28 @@ for bin in "$@"; do
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$log" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' "$log" | tail -1)
   p=${p:-0} f=${f:-0}
+  if ((f > 0)); then
+    # Each failed test with its assertion messages (or, lacking those, its last lines).
+    awk -v bin="$name" '
+      /^\[ RUN      \] / { test = $4; n = 0; next }
+      /^\[  FAILED  \] / && test != "" {
+        name = $4; sub(/,$/, "", name)
+        if (name == test) {
+          printf "%s: %s\n", bin, test
+          shown = 0
+          for (i = 0; i < n && shown < 24; i++)
+            if (line[i] ~ /(: Failure|Failed)$/)
+              for (j = i; j < n && j < i + 8 && shown < 24; j++) { printf "    %s\n", line[j]; shown++; i = j }
+          if (shown == 0)
+            for (i = (n > 12 ? n - 12 : 0); i < n; i++) printf "    %s\n", line[i]
+          test = ""; next
+        }
+      }
+      test != "" { line[n++] = substr($0, 1, 200) }' "$log" >> "$failures"
+  fi
   if ((rc != 0 && f == 0)); then
     echo "=== $name exited with status $rc"
+    { echo "$name: exited with status $rc; its last lines:"; tail -8 "$log" | sed 's/^/    /'; } >> "$failures"
     f=1
   fi
   passed=$((passed + p)) failed=$((failed + f))

@@ -2,6 +2,8 @@
 # Adds up the parts of `make test`. Arguments: pairs of a part's name and its summary file
 # ("PASSED FAILED", written by tests/run.sh or tests/fuzz/run.sh). A part whose summary is
 # missing did not run to the end (its build failed, say) and counts as one failure.
+# Each part's "failures" file, beside its summary, names what failed with its last lines; they
+# are printed just before the total so that the tail of a CI log says which test failed.
 # Ends with one line, "N passed, N failed", and fails if anything failed.
 set -uo pipefail
 passed=0 failed=0
@@ -15,6 +17,10 @@ while (($# >= 2)); do
     p=0 f=1
   fi
   passed=$((passed + p)) failed=$((failed + f))
+  failure_notes="$(dirname "$file")/failures"
+  if ((f > 0)) && [[ -s "$failure_notes" ]]; then
+    head -60 "$failure_notes" | sed 's/^/===     /'
+  fi
 done
 echo "$passed passed, $failed failed"
 ((failed == 0))

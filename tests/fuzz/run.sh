@@ -12,6 +12,7 @@ seeds_root=$(dirname "$0")/corpus
 log_dir="$build/fuzz-logs"
 mkdir -p "$log_dir" "$build/crashes"
 passed=0 failed=0
+: > "$log_dir/failures"  # what failed, for tests/total.sh
 for bin in "$@"; do
   target=$(basename "$bin")
   name=${target%_fuzz}
@@ -33,6 +34,9 @@ for bin in "$@"; do
   else
     echo "=== fuzz $name: FAILED (status $rc) after ${runs:-?} executions; the end of its log:"
     grep -v '^#[0-9]' "$log" | tail -60
+    { echo "fuzz $name: status $rc after ${runs:-?} executions; see $log"
+      grep -E '^(==[0-9]+==ERROR|SUMMARY|[^ ]*\.cc:[0-9]+)' "$log" | head -6 | sed 's/^/    /'; } \
+      >> "$log_dir/failures"
     failed=$((failed + 1))
   fi
 done
