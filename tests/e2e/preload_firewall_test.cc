@@ -301,7 +301,8 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
   const std::string log = files().file("danted.log");
   LaunchOptions options;
   options.argv =
-      Testbed::in(net().fw(), {"danted", "-f", files().write("danted.conf", danted_config(log))});
+      Testbed::in(net().fw(), {"danted", "-f", files().write("danted.conf", danted_config(log)),
+                               "-p", files().file("danted.pid")});
   options.stderr_path = files().file("danted.err");
   ChildProcess danted(options);
   const auto deadline = Clock::now() + milliseconds(10000);

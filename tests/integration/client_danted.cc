@@ -51,17 +51,18 @@ bool DantedProcess::start(std::chrono::milliseconds timeout) {
   const std::string resolv = dir_.write("resolv.conf", loopback_resolv_conf());
   LaunchOptions launch;
   // unshare and sh exec in place, so the child's pid is danted's.
-  launch.argv = {
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      "mount --bind \"$1\" /etc/resolv.conf && exec " + std::string(kDanted) + " -f \"$2\" -N 1",
-      "sh",
-      resolv,
-      conf};
+  launch.argv = {"unshare",
+                 "--mount",
+                 "--propagation",
+                 "private",
+                 "sh",
+                 "-c",
+                 "mount --bind \"$1\" /etc/resolv.conf && exec " + std::string(kDanted) +
+                     " -f \"$2\" -p \"$3\" -N 1",
+                 "sh",
+                 resolv,
+                 conf,
+                 dir_.file("danted.pid")};  // not the system's /run/danted.pid
   launch.stderr_path = dir_.file("danted.stderr");
   process_ = std::make_unique<ChildProcess>(launch);
   const auto deadline = Clock::now() + timeout;
