@@ -1,6 +1,5 @@
 #include "acceptor.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,15 +17,14 @@ namespace {
 // attempts (a client that reset before it was accepted) do not count.
 constexpr int kFailedAcceptsPerWakeup = 16;
 constexpr timeval kPauseWhenOutOfDescriptors{0, 200 * 1000};
-
-socks4::UniqueFd open_reserve() {
-  return socks4::UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-}
+// Reserve descriptors one refusal may use up when other threads take the numbers it frees.
+constexpr int kReserveTriesPerRefusal = 3;
 
 }  // namespace
 
-Acceptor::Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets, OnClient on_client)
-    : base_(base), on_client_(std::move(on_client)) {
+Acceptor::Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets,
+                   DescriptorReserve& reserve, OnClient on_client)
+    : base_(base), reserve_(reserve), on_client_(std::move(on_client)) {
   for (auto& socket : sockets) listeners_.push_back({std::move(socket), nullptr});
 }
 
@@ -37,7 +35,6 @@ bool Acceptor::start() {
     if (!listener.event || event_add(listener.event.get(), nullptr) != 0) return false;
   }
   resume_timer_.reset(evtimer_new(base_, &Acceptor::on_resume, this));
-  reserve_ = open_reserve();
   return resume_timer_ != nullptr;
 }
 
@@ -73,6 +70,7 @@ void Acceptor::accept_from(int fd) {
           continue;
       }
     }
+    reserve_.top_up();  // numbers are free again if any were taken from the reserve
     if (pauses_ > 0) {
       log::info("accepting again after %ld pause%s", pauses_, pauses_ == 1 ? "" : "s");
       pauses_ = 0;
@@ -85,15 +83,20 @@ void Acceptor::accept_from(int fd) {
 }
 
 bool Acceptor::refuse_one(int fd) {
-  if (!reserve_) return false;
-  reserve_.reset();
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  socks4::UniqueFd client(
-      accept4(fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  const int error = errno;
-  const bool accepted = static_cast<bool>(client);
-  if (accepted) {
+  for (int tries = 0; tries < kReserveTriesPerRefusal; ++tries) {
+    if (!reserve_.give_up_one()) return false;
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    socks4::UniqueFd client(
+        accept4(fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!client) {
+      const int error = errno;
+      reserve_.top_up();
+      // Another thread took the number first: try with the next reserve descriptor. Any other
+      // error: the client is gone (or the queue empty), and there is nothing to refuse.
+      if (error == EMFILE || error == ENFILE) continue;
+      return true;
+    }
     log::info("%s refused: out of descriptors -> rejected",
               Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)).to_string().c_str());
     // The request is read first, so that the close is a FIN rather than a reset, which could
@@ -102,11 +105,10 @@ bool Acceptor::refuse_one(int fd) {
     (void)recv(client.get(), request, sizeof request, MSG_DONTWAIT);
     const auto reply = socks4::encode_reply({socks4::ReplyCode::kRejected, 0, 0});
     (void)send(client.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    client.reset();
+    reserve_.keep(std::move(client));
+    return true;
   }
-  // Another thread may take the freed number first; the reserve then comes back on resume.
-  reserve_ = open_reserve();
-  return accepted || (error != EMFILE && error != ENFILE);
+  return false;
 }
 
 void Acceptor::pause(int error) {
@@ -122,7 +124,7 @@ void Acceptor::pause(int error) {
 void Acceptor::on_resume(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Acceptor*>(arg);
   self->paused_ = false;
-  if (!self->reserve_) self->reserve_ = open_reserve();
+  self->reserve_.top_up();
   for (Listener& listener : self->listeners_) event_add(listener.event.get(), nullptr);
 }
 

@@ -1,13 +1,14 @@
 // Accepts clients on one worker's listening sockets. When the process runs out of descriptors
 // (EMFILE/ENFILE) a client would wait in the listen queue with no answer, and the listening
-// socket would stay readable, so a level-triggered loop would spin. A descriptor held in
-// reserve is given up for a moment to accept that client and answer it 91; when the reserve
-// cannot be had either, accepting pauses and resumes on a timer.
+// socket would stay readable, so a level-triggered loop would spin. A descriptor from the
+// shared reserve is given up for a moment to accept that client and answer it 91; when the
+// reserve is empty too, accepting pauses and resumes on a timer.
 #pragma once
 
 #include <functional>
 #include <vector>
 
+#include "descriptor_reserve.h"
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "socks4/unique_fd.h"
@@ -18,7 +19,8 @@ class Acceptor {
  public:
   using OnClient = std::function<void(socks4::UniqueFd client, const Endpoint& peer)>;
 
-  Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets, OnClient on_client);
+  Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets, DescriptorReserve& reserve,
+           OnClient on_client);
   Acceptor(const Acceptor&) = delete;
   Acceptor& operator=(const Acceptor&) = delete;
 
@@ -32,16 +34,16 @@ class Acceptor {
   static void on_readable(evutil_socket_t fd, short, void* arg);
   static void on_resume(evutil_socket_t, short, void* arg);
   void accept_from(int fd);
-  // Accepts one waiting client on the reserve descriptor and answers it 91; false if there
-  // was no reserve or no client could be accepted with it.
+  // Accepts one waiting client on a reserve descriptor and answers it 91; false if the
+  // reserve ran out before a client could be accepted.
   bool refuse_one(int fd);
   void pause(int error);
 
   event_base* base_;
   std::vector<Listener> listeners_;
+  DescriptorReserve& reserve_;
   OnClient on_client_;
   EventPtr resume_timer_;
-  socks4::UniqueFd reserve_;  // /dev/null, held only to be closed when descriptors run out
   bool paused_ = false;
   // Pauses since the last successful accept: the first is logged, and so is the recovery,
   // rather than one warning per pause (five a second per thread while out of descriptors).

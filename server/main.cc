@@ -143,6 +143,10 @@ int Server::run() {
 
   const std::string source = options_.config_path.empty() ? "built-in" : options_.config_path;
   context_.use_splice = options_.use_splice;
+  // Two per thread: when every worker refuses at once, one that loses a race for the freed
+  // number still finds another.
+  if (!context_.descriptor_reserve.fill(2 * static_cast<size_t>(threads)))
+    log::warning("cannot open /dev/null: out of descriptors, clients will wait in the queue");
   context_.config.store(make_active_config(std::move(config_), source));
   for (int i = 0; i < threads; ++i) {
     std::vector<socks4::UniqueFd> sockets;

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "bind_primaries.h"
+#include "descriptor_reserve.h"
 #include "shell_runner.h"
 #include "socks4/sockd_conf.h"
 
@@ -52,9 +53,10 @@ class SharedConfig {
 struct ServerContext {
   SharedConfig config;
   bool use_splice = true;
-  std::atomic<int> open_clients{0};  // accepted and not yet closed, all workers
-  PrimaryConnections primaries;      // established CONNECTs, for granting BIND
-  ShellRunner shell;                 // the commands of sockd.conf rules
+  std::atomic<int> open_clients{0};      // accepted and not yet closed, all workers
+  PrimaryConnections primaries;          // established CONNECTs, for granting BIND
+  ShellRunner shell;                     // the commands of sockd.conf rules
+  DescriptorReserve descriptor_reserve;  // for refusing clients when descriptors run out
 };
 
 // Counts one accepted client in ServerContext::open_clients for as long as it lives; moves with

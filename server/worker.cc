@@ -74,7 +74,7 @@ bool Worker::init(std::string* error) {
     *error = "cannot register the control event";
     return false;
   }
-  acceptor_.emplace(base_.get(), std::move(listen_sockets_),
+  acceptor_.emplace(base_.get(), std::move(listen_sockets_), context_.descriptor_reserve,
                     [this](socks4::UniqueFd client, const Endpoint& peer) {
                       accept_client(std::move(client), peer);
                     });
