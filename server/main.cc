@@ -122,9 +122,6 @@ int Server::run() {
     fail(error);
     return kExitListen;
   }
-  for (const auto& address : bound)
-    log::info("listening on %s", address.endpoint.to_string().c_str());
-
   if (!options_.foreground) {
     if (!daemonize(target == log::Target::kStderr, &error)) {
       fail(error);
@@ -174,6 +171,10 @@ int Server::run() {
     fail("cannot install the SIGCHLD handler");
     return kExitConfig;
   }
+  // Last, once the pid file is written and the signal handlers are in place: scripts and
+  // tests take this line to mean sockd is ready (a SIGHUP before it could have killed sockd).
+  for (const auto& address : bound)
+    log::info("listening on %s", address.endpoint.to_string().c_str());
   for (auto& worker : workers_) worker->start();
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());

@@ -152,6 +152,21 @@ TEST(SockdCli, SighupReloadsRules) {
   EXPECT_TRUE(denied) << sockd.log();
 }
 
+// "listening on" means ready: a signal sent the moment the line appears is handled, not fatal.
+TEST(SockdCli, SighupTheMomentTheListeningLineAppearsReloads) {
+  SockdOptions options;
+  options.ready_poll = std::chrono::microseconds(50);
+  for (int i = 0; i < 20; ++i) {
+    SockdProcess sockd(options);
+    ASSERT_TRUE(sockd.start()) << sockd.error();
+    ASSERT_TRUE(sockd.process().signal(SIGHUP));
+    EXPECT_TRUE(sockd.wait_for_log("SIGHUP: reloaded", milliseconds(5000)))
+        << "start " << i << ":\n"
+        << sockd.log();
+    ASSERT_TRUE(sockd.process().running()) << "start " << i;
+  }
+}
+
 TEST(SockdCli, SighupWithInvalidConfigKeepsTheOldOne) {
   LoopbackServer echo(echo_handler);
   SockdProcess sockd;

@@ -87,7 +87,7 @@ bool SockdProcess::start(milliseconds timeout) {
       error_ = "no 'listening on' line within the timeout; stderr:\n" + text;
       return false;
     }
-    std::this_thread::sleep_for(milliseconds(20));
+    std::this_thread::sleep_for(options_.ready_poll);
   }
 }
 

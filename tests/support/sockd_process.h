@@ -29,6 +29,8 @@ struct SockdOptions {
   std::vector<std::string> command_prefix;
   // If set, the config is exactly this text (no generated hosts_file/resolv_conf lines).
   std::string full_config;
+  // How often start() looks for the "listening on" line.
+  std::chrono::microseconds ready_poll = std::chrono::milliseconds(20);
 };
 
 // Defaults with one field changed (designated initializers would need every field spelled out
