@@ -38,6 +38,10 @@ Relay::Relay(Worker& worker, Params params)
 }
 
 Relay::~Relay() {
+  // Released before the close line, so that whoever reads it finds them released: a BIND that
+  // follows is judged without this primary connection. The sockets close after the line.
+  primary_ = PrimaryHold();
+  slot_ = ClientSlot();
   const int64_t ms = monotonic_ms() - started_ms_;
   char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
   log::info("%s close %s: sent %llu received %llu bytes in %lld.%03llds%s%s%s",
