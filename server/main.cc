@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -143,7 +145,10 @@ int Server::run() {
   // Two per thread: when every worker refuses at once, one that loses a race for the freed
   // number still finds another.
   if (!context_.descriptor_reserve.fill(2 * static_cast<size_t>(threads)))
-    log::warning("cannot open /dev/null: out of descriptors, clients will wait in the queue");
+    log::warning(
+        "cannot open /dev/null (%s): without a reserve, clients will wait unanswered "
+        "when descriptors run out",
+        strerror(errno));
   context_.config.store(make_active_config(std::move(config_), source));
   for (int i = 0; i < threads; ++i) {
     std::vector<socks4::UniqueFd> sockets;
