@@ -22,6 +22,13 @@ constexpr int kReserveTriesPerRefusal = 3;
 
 }  // namespace
 
+void reject_at_once(int client) {
+  uint8_t request[socks4::kMaxRequestSize];
+  (void)recv(client, request, sizeof request, MSG_DONTWAIT);
+  const auto reply = socks4::encode_reply({socks4::ReplyCode::kRejected, 0, 0});
+  (void)send(client, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 Acceptor::Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets,
                    DescriptorReserve& reserve, OnClient on_client)
     : base_(base), reserve_(reserve), on_client_(std::move(on_client)) {
@@ -99,12 +106,7 @@ bool Acceptor::refuse_one(int fd) {
     }
     log::info("%s refused: out of descriptors -> rejected",
               Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)).to_string().c_str());
-    // The request is read first, so that the close is a FIN rather than a reset, which could
-    // overtake the reply on its way.
-    uint8_t request[socks4::kMaxRequestSize];
-    (void)recv(client.get(), request, sizeof request, MSG_DONTWAIT);
-    const auto reply = socks4::encode_reply({socks4::ReplyCode::kRejected, 0, 0});
-    (void)send(client.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    reject_at_once(client.get());
     reserve_.keep(std::move(client));
     return true;
   }

@@ -15,6 +15,11 @@
 
 namespace sockd {
 
+// Answers a client that is refused before any session exists (out of descriptors, over
+// max_connections) with 91 at once. What the client has sent is read first, so that its
+// close is a FIN rather than a reset, which could overtake the reply on its way.
+void reject_at_once(int client);
+
 class Acceptor {
  public:
   using OnClient = std::function<void(socks4::UniqueFd client, const Endpoint& peer)>;

@@ -145,8 +145,10 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
   auto active = context_.config.load();
   int limit = active->config.settings.max_connections;
   if (limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
-    log::info("%s refused: %d clients already (max_connections) -> closed",
+    // Logged before the reply, so that a client holding its 91 finds the reason written.
+    log::info("%s refused: %d clients already (max_connections) -> rejected",
               peer.to_string().c_str(), limit);
+    reject_at_once(client.get());
     return;
   }
   ClientSlot slot(context_.open_clients);

@@ -38,12 +38,6 @@ Answer ask(uint16_t sockd_port, uint16_t destination, UniqueFd* keep, millisecon
   return reply->code == ReplyCode::kGranted ? Answer::kGranted : Answer::kRejected;
 }
 
-bool echoes(int fd, const std::string& text) {
-  if (!send_all(fd, text)) return false;
-  auto back = recv_exact(fd, text.size());
-  return back && std::string(back->begin(), back->end()) == text;
-}
-
 class LoadDescriptors : public SockdTest {};
 
 TEST_F(LoadDescriptors, ExhaustionRefusesWithoutSpinningAndRecovers) {

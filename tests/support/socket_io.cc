@@ -106,6 +106,13 @@ std::optional<std::vector<uint8_t>> recv_exact(int fd, size_t n) {
   return out;
 }
 
+bool echoes(int fd, std::string_view text) {
+  if (!send_all(fd, text)) return false;
+  auto back = recv_exact(fd, text.size());
+  return back &&
+         std::string_view(reinterpret_cast<const char*>(back->data()), back->size()) == text;
+}
+
 ReadResult read_until_closed(int fd, milliseconds timeout, size_t limit) {
   ReadResult result;
   const auto deadline = Clock::now() + timeout;

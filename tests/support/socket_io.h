@@ -42,6 +42,9 @@ bool send_all(int fd, std::string_view data);
 // Exactly n bytes, or nullopt on EOF, error or timeout (SO_RCVTIMEO).
 std::optional<std::vector<uint8_t>> recv_exact(int fd, size_t n);
 
+// Sends `text` and reads it back: true if the same bytes came back (an echo at the far end).
+bool echoes(int fd, std::string_view text);
+
 enum class ReadEnd { kEof, kReset, kTimeout, kLimit };
 struct ReadResult {
   std::string data;
