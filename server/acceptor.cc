@@ -97,11 +97,11 @@ bool Acceptor::refuse_one(int fd) {
     socks4::UniqueFd client(
         accept4(fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!client) {
-      const int error = errno;
+      // Another thread took the number first: try with the next reserve descriptor (giving
+      // one up tops the reserve up first). Any other error: the client is gone (or the queue
+      // empty), there is nothing to refuse, and the number goes back into the reserve.
+      if (errno == EMFILE || errno == ENFILE) continue;
       reserve_.top_up();
-      // Another thread took the number first: try with the next reserve descriptor. Any other
-      // error: the client is gone (or the queue empty), and there is nothing to refuse.
-      if (error == EMFILE || error == ENFILE) continue;
       return true;
     }
     log::info("%s refused: out of descriptors -> rejected",

@@ -3,8 +3,8 @@
 // main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads the config).
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>

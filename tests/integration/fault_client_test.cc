@@ -130,7 +130,7 @@ class FaultClientSockd : public SockdTest {
   // Echoes one message through the relay on `fd`.
   static bool echoes(int fd) {
     set_io_timeout(fd, milliseconds(5000));
-    return send_all(fd, "ping") && recv_exact(fd, 4).has_value();
+    return socks4::test::echoes(fd, "ping");
   }
   LoopbackServer echo_{echo_handler};
 };
