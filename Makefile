@@ -43,7 +43,11 @@ UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
 E2E_SRCS      := $(wildcard tests/e2e/*.cc)
 BENCH_SRCS    := $(wildcard bench/*.cc)
-PRELOAD_SRCS  := $(filter-out preload/socksify.cc,$(wildcard preload/*.cc))
+# socksify's own files (socksify*.cc) are not part of the preload library.
+PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
+# socksify: its main and checks, plus the one grammar it shares with the library (-s).
+SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/socks_conf_servers.cc
+SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -127,12 +131,12 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 # socksify, with the preload library's path built in: the build tree's here, LIBDIR's for
 # `make install`. Static and without sanitizers: it only sets the environment and execs, and
 # its start-up is part of every socksified command's (see preload/socksify.cc).
-SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static \
-  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $<
-$(SOCKSIFY): preload/socksify.cc
+SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static -Ilibsocks/include \
+  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $(SOCKSIFY_SRCS)
+$(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))
-$(BUILD)/install/socksify: preload/socksify.cc
+$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
 

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "socks4/socks_conf_servers.h"
+
 #ifndef SOCKSIFY_PRELOAD_LIB
 #error "build with -DSOCKSIFY_PRELOAD_LIB=\"/path/to/libsocksify.so\""
 #endif
@@ -59,6 +61,16 @@ const char* option_value(int argc, char** argv, int i, const char* what) {
   return argv[i + 1];
 }
 
+// A list the library would refuse (and then refuse every connection): stop before running
+// anything. The grammar is the library's own (socks_conf_servers.cc is compiled in).
+void check_server_list(const char* list, const char* origin) {
+  std::string error;
+  if (!socks4::client::parse_server_list(list, &error)) {
+    fail("bad SOCKS server list " + socks4::client::quote_for_message(list) + " (" + origin +
+         "): " + error);
+  }
+}
+
 bool valid_resolve_mode(const char* mode) {
   return !std::strcmp(mode, "fallback") || !std::strcmp(mode, "remote") ||
          !std::strcmp(mode, "local");
@@ -67,11 +79,15 @@ bool valid_resolve_mode(const char* mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool server_from_option = false;
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
     if (!std::strcmp(arg, "-s")) {
-      setenv("SOCKS_SERVER", option_value(argc, argv, i++, "HOST:PORT"), 1);
+      const char* servers = option_value(argc, argv, i++, "HOST:PORT");
+      check_server_list(servers, "-s");
+      setenv("SOCKS_SERVER", servers, 1);
+      server_from_option = true;
     } else if (!std::strcmp(arg, "-c")) {
       const char* file = option_value(argc, argv, i++, "a file");
       if (access(file, R_OK) != 0)
@@ -104,6 +120,9 @@ int main(int argc, char** argv) {
   if (i >= argc) {
     usage(stderr);
     return kOwnFailure;
+  }
+  if (!server_from_option && is_set("SOCKS_SERVER")) {
+    check_server_list(std::getenv("SOCKS_SERVER"), "SOCKS_SERVER");
   }
   const char* library = SOCKSIFY_PRELOAD_LIB;
   if (access(library, R_OK) != 0) fail(std::string("preload library ") + library + " is missing");
