@@ -13,6 +13,7 @@
 #include <string>
 
 #include "socks4/socks_conf_servers.h"
+#include "socksify_program.h"
 
 #ifndef SOCKSIFY_PRELOAD_LIB
 #error "build with -DSOCKSIFY_PRELOAD_LIB=\"/path/to/libsocksify.so\""
@@ -22,6 +23,8 @@ namespace {
 
 constexpr const char* kMe = "socksify";
 constexpr int kOwnFailure = 125;  // like env(1) and chroot(1): 126/127 stay the command's
+constexpr int kCannotRun = 126;   // the shell's "found but cannot run", for a program the
+                                  // preload cannot reach too
 
 void usage(FILE* out) {
   std::fprintf(out,
@@ -39,8 +42,18 @@ void usage(FILE* out) {
                "                               (sets SOCKS_RESOLVE)\n"
                "  -d                           trace every decision on stderr (sets "
                "SOCKS_DEBUG=1)\n"
+               "  -D, --allow-direct           run COMMAND even if it is statically linked or a "
+               "Go\n"
+               "                               program, whose connections go direct (with a "
+               "warning)\n"
                "  -h, --help                   show this help and exit\n"
-               "  -V, --version                show the version and exit\n",
+               "  -V, --version                show the version and exit\n"
+               "\n"
+               "Exit status: COMMAND's; 125 if socksify fails (bad usage, malformed server "
+               "list);\n"
+               "126 if COMMAND cannot be run, or would bypass the preload (statically linked, "
+               "Go);\n"
+               "127 if COMMAND is not found.\n",
                kMe);
 }
 
@@ -80,6 +93,7 @@ bool valid_resolve_mode(const char* mode) {
 
 int main(int argc, char** argv) {
   bool server_from_option = false;
+  bool allow_direct = false;
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
@@ -102,6 +116,8 @@ int main(int argc, char** argv) {
       setenv("SOCKS_RESOLVE", mode, 1);
     } else if (!std::strcmp(arg, "-d")) {
       setenv("SOCKS_DEBUG", "1", 1);
+    } else if (!std::strcmp(arg, "-D") || !std::strcmp(arg, "--allow-direct")) {
+      allow_direct = true;
     } else if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) {
       usage(stdout);
       return 0;
@@ -130,6 +146,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: warning: no SOCKS_SERVER and no socks.conf: connections go direct\n",
                  kMe);
 
+  // The preload cannot reach such a program: refuse it rather than let it go direct unseen.
+  if (auto direct = socks4::socksify::find_direct_program(argv[i])) {
+    std::string what =
+        direct->path == argv[i] ? direct->path : std::string(argv[i]) + ": " + direct->path;
+    if (!allow_direct) {
+      std::fprintf(stderr,
+                   "%s: %s: %s: the preload library cannot reach it, so its connections would "
+                   "go direct; not running it (--allow-direct runs it anyway)\n",
+                   kMe, what.c_str(), direct->reason.c_str());
+      return kCannotRun;
+    }
+    std::fprintf(stderr, "%s: warning: %s: %s: its connections go direct (--allow-direct)\n", kMe,
+                 what.c_str(), direct->reason.c_str());
+  }
+
   // Ours first; whatever was preloaded already stays.
   std::string preload = library;
   if (is_set("LD_PRELOAD")) preload += std::string(" ") + std::getenv("LD_PRELOAD");
@@ -138,5 +169,5 @@ int main(int argc, char** argv) {
   execvp(argv[i], argv + i);
   const int error = errno;
   std::fprintf(stderr, "%s: %s: %s\n", kMe, argv[i], std::strerror(error));
-  return error == ENOENT ? 127 : 126;  // the shell's conventions: not found, cannot run
+  return error == ENOENT ? 127 : kCannotRun;  // the shell's conventions: not found, cannot run
 }
