@@ -43,7 +43,11 @@ UNIT_SRCS     := $(wildcard tests/unit/*.cc)
 INTEG_SRCS    := $(wildcard tests/integration/*.cc)
 E2E_SRCS      := $(wildcard tests/e2e/*.cc)
 BENCH_SRCS    := $(wildcard bench/*.cc)
-PRELOAD_SRCS  := $(filter-out preload/socksify.cc,$(wildcard preload/*.cc))
+# socksify's own files (socksify*.cc) are not part of the preload library.
+PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
+# socksify: its main and checks, plus the one grammar it shares with the library (-s).
+SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/socks_conf_servers.cc
+SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -56,6 +60,8 @@ PRELOAD_SO   := $(BUILD)/libsocksify.so
 SOCKSIFY     := $(BUILD)/socksify
 # A plain BSD-sockets C program SOCKSified with -D renames and -lsocks (tests run it).
 PLAIN_CLIENT := $(BUILD)/tests/client_plain_bsd
+# Programs socksify must refuse to run (statically linked, Go-like); see socksify_probe.c.
+PROBES := $(addprefix $(BUILD)/tests/,probe_static probe_static_pie probe_go_note probe_go_buildinfo)
 RENAMES := -Dconnect=Rconnect -Dbind=Rbind -Dgetsockname=Rgetsockname -Dlisten=Rlisten \
            -Daccept=Raccept -Dselect=Rselect -Drcmd=Rrcmd -Dgethostbyname=Rgethostbyname
 SOCKD      := $(BUILD)/sockd
@@ -86,7 +92,7 @@ SOCKSIFY_LIB := $(abspath $(or $(PLAIN_PRELOAD),$(PRELOAD_SO)))
 all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) \
      $(if $(PRELOAD_SRCS),$(if $(PLAIN_PRELOAD),,$(PRELOAD_SO)) $(SOCKSIFY))
 
-tests: $(TEST_BINS) $(PLAIN_CLIENT)
+tests: $(TEST_BINS) $(PLAIN_CLIENT) $(PROBES)
 
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -114,6 +120,17 @@ $(PLAIN_CLIENT): tests/integration/client_plain_bsd.c $(LIBSOCKS_SO)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(SANFLAGS) $(RENAMES) -o $@ $< \
 	  -L$(BUILD) -lsocks -Wl,-rpath,$(abspath $(BUILD))
 
+# Never instrumented: a sanitizer runtime cannot be linked statically, and socksify reads them only.
+PROBE_BUILD = @mkdir -p $(dir $@) && $(CC) -std=c11 -Wall -Wextra -Werror $(1) -o $@ $<
+$(BUILD)/tests/probe_static: tests/integration/socksify_probe.c
+	$(call PROBE_BUILD,-static)
+$(BUILD)/tests/probe_static_pie: tests/integration/socksify_probe.c
+	$(call PROBE_BUILD,-static-pie)
+$(BUILD)/tests/probe_go_note: tests/integration/socksify_probe.c
+	$(call PROBE_BUILD,-DPROBE_GO_BUILD_ID_NOTE)
+$(BUILD)/tests/probe_go_buildinfo: tests/integration/socksify_probe.c
+	$(call PROBE_BUILD,-DPROBE_GO_BUILDINFO)
+
 # The LD_PRELOAD library: preload/ objects plus libsocks' objects, one self-contained .so.
 # libstdc++ and libgcc are linked in (and hidden by the export map): loading the shared
 # libstdc++ into every socksified process cost ~4 million instructions of symbol relocation
@@ -127,12 +144,12 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 # socksify, with the preload library's path built in: the build tree's here, LIBDIR's for
 # `make install`. Static and without sanitizers: it only sets the environment and execs, and
 # its start-up is part of every socksified command's (see preload/socksify.cc).
-SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static \
-  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $<
-$(SOCKSIFY): preload/socksify.cc
+SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static -Ilibsocks/include \
+  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $(SOCKSIFY_SRCS)
+$(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))
-$(BUILD)/install/socksify: preload/socksify.cc
+$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
 
@@ -204,7 +221,7 @@ in_tree = $(patsubst $(BUILD)/%,$(2)/%,$(1))
 TSAN_BINS := $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 TSAN_FILTER ?= *
 
-tsan-tests: $(TSAN_BINS) $(PLAIN_CLIENT)
+tsan-tests: $(TSAN_BINS) $(PLAIN_CLIENT) $(PROBES)
 
 sanitizer-tests:
 	-$(MAKE) asan

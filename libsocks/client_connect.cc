@@ -94,6 +94,14 @@ int connect_through_servers(int fd, const ClientContext& ctx, const RouteDecisio
   return fail_with(EINVAL);
 }
 
+bool is_loopback_address(const sockaddr* address, socklen_t length) {
+  if (std::optional<sockaddr_in> four = ipv4_destination(address, length)) {
+    return (ntohl(four->sin_addr.s_addr) >> 24) == 127;
+  }
+  return address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6) &&
+         IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
+}
+
 int connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
   std::shared_ptr<const ClientContext> ctx = context();
   RouteDecision decision = route(ctx->config, ctx->default_servers, query);
@@ -101,7 +109,8 @@ int connect_routed(int fd, const RouteQuery& query, const sockaddr* address, soc
             decision.action == RouteAction::kDeny     ? "deny"
             : decision.action == RouteAction::kDirect ? "direct"
                                                       : "sockd",
-            decision.reason, decision.rule ? decision.rule->line : 0);
+            ctx->refusal.empty() ? decision.reason : ctx->refusal.c_str(),
+            decision.rule ? decision.rule->line : 0);
   switch (decision.action) {
     case RouteAction::kDeny:
       return fail_with(ECONNREFUSED);
@@ -115,10 +124,23 @@ int connect_routed(int fd, const RouteQuery& query, const sockaddr* address, soc
 
 }  // namespace
 
+bool refused_by_settings(int fd, const sockaddr* address, socklen_t length) {
+  if (address == nullptr || length < sizeof(sa_family_t) ||
+      (address->sa_family != AF_INET && address->sa_family != AF_INET6) ||
+      is_loopback_address(address, length)) {
+    return false;
+  }
+  std::shared_ptr<const ClientContext> ctx = context();
+  if (ctx->refusal.empty()) return false;
+  debug_log("fd %d: refused: %s", fd, ctx->refusal.c_str());
+  return true;
+}
+
 int connect_socket(int fd, const sockaddr* address, socklen_t length) {
   if (std::optional<int> repeated = repeated_connect(fd)) return *repeated;
   std::optional<sockaddr_in> destination = ipv4_destination(address, length);
   if (!destination || !is_stream_socket(fd)) {
+    if (refused_by_settings(fd, address, length)) return fail_with(ECONNREFUSED);
     if (address != nullptr && address->sa_family == AF_INET6) {
       debug_log("fd %d: IPv6 destination: SOCKS4 cannot carry it; connecting directly", fd);
     }

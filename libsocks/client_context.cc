@@ -24,6 +24,7 @@ void load_conf(const ClientEnvironment& env, ClientContext& out, std::vector<std
       problems.push_back(env.conf_path + ":0:0: cannot read (" + std::strerror(errno) +
                          "); denying all but loopback");
       out.config = RoutingConfig{};
+      out.refusal = env.conf_path + " cannot be read";
     }
     return;
   }
@@ -36,6 +37,7 @@ void load_conf(const ClientEnvironment& env, ClientContext& out, std::vector<std
                        ":0:0: not used because of the errors above; denying "
                        "all but loopback");
     out.config = RoutingConfig{};
+    out.refusal = env.conf_path + " has errors";
   }
 }
 
@@ -65,7 +67,12 @@ ClientContext build_context(const ClientEnvironment& env, std::vector<std::strin
     if (auto servers = parse_server_list(*env.server_list, &error)) {
       out.default_servers = std::move(*servers);
     } else {
-      problems.push_back("SOCKS_SERVER:0:0: " + error);
+      // socks.conf is not consulted: its direct lines are no more to be trusted than the
+      // servers the user meant to name.
+      out.refusal = "SOCKS_SERVER=" + quote_for_message(*env.server_list) + " is malformed";
+      problems.push_back(out.refusal + ": " + error + "; refusing every connection but loopback");
+      out.config = RoutingConfig{};
+      return out;
     }
   }
   load_conf(env, out, problems, reader);

@@ -1,5 +1,7 @@
 #include "socks4/conf_rule.h"
 
+#include <algorithm>
+
 #include "socks4/conf_address.h"
 #include "socks4/conf_port.h"
 #include "socks4/conf_users.h"
@@ -66,6 +68,33 @@ std::optional<LineError> parse_qualifiers(TokenCursor& cursor, const RuleSyntaxC
   return std::nullopt;
 }
 
+bool all_digits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Why a token in the destination's place, valid as DNS syntax, is still no host name a rule
+// can mean: most often a typo that would silently turn a deny into one that never matches
+// ("eq25" for "eq 25"). Empty if it is a plausible name.
+std::string implausible_name(std::string_view text) {
+  for (std::string_view op : {"neq", "eq", "lt", "gt", "le", "ge"}) {
+    if (text.size() > op.size() && equals_ignore_case(text.substr(0, op.size()), op) &&
+        all_digits(text.substr(op.size()))) {
+      return "an operator and its port as two words (" + std::string(op) + " " +
+             std::string(text.substr(op.size())) + ")";
+    }
+  }
+  for (std::string_view keyword : {"permit", "deny", "connect", "bind"}) {
+    if (equals_ignore_case(text, keyword)) return "a destination, not the keyword " + quote(text);
+  }
+  std::string_view last_label = text.substr(text.rfind('.') + 1);
+  if (all_digits(last_label)) {
+    return "a destination address (a.b.c.d mask, a.b.c.d/len or [ipv6]/len) or a host name "
+           "whose last label is not all digits";
+  }
+  return {};
+}
+
 // The destination, if the next token is one: an address (numeric) or a host name / .suffix.
 std::optional<LineError> parse_destination(TokenCursor& cursor, Rule& rule) {
   if (cursor.at_end() || parse_port_op(cursor.peek().text)) return std::nullopt;
@@ -75,6 +104,9 @@ std::optional<LineError> parse_destination(TokenCursor& cursor, Rule& rule) {
     if (auto error = parse_address_mask(cursor, "destination", destination.address)) return error;
   } else {
     auto name = normalize_destination_name(text);
+    if (name) {
+      if (std::string why = implausible_name(*name); !why.empty()) return expected(cursor, why);
+    }
     if (!name) {
       return expected(cursor,
                       "a destination (addr mask, addr/len, host name or .domain) or an operator "

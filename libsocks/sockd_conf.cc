@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "socks4/conf_address.h"
 #include "socks4/conf_directives.h"
 #include "socks4/conf_lexer.h"
 #include "socks4/conf_rule.h"
@@ -96,9 +97,10 @@ class ConfigParser {
     return std::nullopt;
   }
 
-  // "permit|deny ... [: shell_cmd]": everything after the first ':' is the command.
+  // "permit|deny ... [: shell_cmd]": everything after the first ':' outside an IPv6 address's
+  // brackets is the command.
   std::optional<LineError> parse_rule_line(std::string_view code, int line_number) {
-    size_t colon = code.find(':');
+    size_t colon = find_command_colon(code);
     std::string_view words = code.substr(0, colon);
     Rule rule;
     rule.line = line_number;

@@ -6,20 +6,6 @@
 namespace socks4::conf {
 namespace {
 
-// The prefix length of a contiguous mask, or -1.
-int prefix_length(uint32_t mask) {
-  for (int length = 0; length <= 32; ++length) {
-    if (prefix_mask(length) == mask) return length;
-  }
-  return -1;
-}
-
-std::string format_address_mask(const AddressMask& value) {
-  int length = prefix_length(value.mask);
-  if (length < 0) return format_ipv4(value.address) + " " + format_ipv4(value.mask);
-  return format_ipv4(value.address) + "/" + std::to_string(length);
-}
-
 const char* identd_letter(IdentdMode mode) {
   switch (mode) {
     case IdentdMode::kStrict:

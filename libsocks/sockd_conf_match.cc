@@ -25,9 +25,11 @@ bool name_matches(std::string_view pattern, std::string_view host) {
          equals_ignore_case(pattern, host.substr(host.size() - pattern.size()));
 }
 
+// A name matches the 4a name as sent, never an address; an address matches the DSTIP or the
+// resolved address under consideration, never an unresolved name.
 bool destination_matches(const Destination& destination, const MatchInput& input) {
   if (!destination.name.empty()) return name_matches(destination.name, input.destination_name);
-  return destination.address.matches(input.destination_ip);
+  return input.destination && destination.address.matches(*input.destination);
 }
 
 // The *= list names the client-sent USERID or, when identd answered, the identd user.
@@ -41,7 +43,7 @@ bool user_matches(const std::vector<std::string>& users, const MatchInput& input
 
 bool rule_matches(const Rule& rule, const MatchInput& input) {
   if (rule.command && *rule.command != input.command) return false;
-  if (!rule.source.matches(input.source_ip)) return false;
+  if (!rule.source.matches(input.source)) return false;
   if (rule.destination && !destination_matches(*rule.destination, input)) return false;
   if (!port_matches(rule.port_op, rule.port, input.destination_port)) return false;
   return user_matches(rule.users, input);
@@ -54,6 +56,12 @@ const Rule* match(const Config& config, const MatchInput& input) {
     if (rule_matches(rule, input)) return &rule;
   }
   return nullptr;
+}
+
+bool rules_look_at_destination_address(const Config& config) {
+  return std::any_of(config.rules.begin(), config.rules.end(), [](const Rule& rule) {
+    return rule.destination && rule.destination->name.empty();
+  });
 }
 
 }  // namespace socks4::conf

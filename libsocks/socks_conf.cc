@@ -68,21 +68,6 @@ std::optional<Int> parse_number(std::string_view text) {
   return value;
 }
 
-// Host names as they may appear in rules and server lists: letters, digits, '-', '_', '.'.
-bool is_host_name(std::string_view text) {
-  if (text.empty() || text.size() > 255) return false;
-  bool has_label_char = false;
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      has_label_char = true;
-    } else if (c != '.') {
-      return false;
-    }
-  }
-  // All digits and dots is a mistyped address, not a name.
-  return has_label_char && text.find_first_not_of("0123456789.") != std::string_view::npos;
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -352,39 +337,6 @@ std::string ConfDiagnostic::to_string() const {
 ConfParse parse_socks_conf(std::string_view text, std::string_view file_name, ConfFileReader reader,
                            ServiceLookup services) {
   return Parser(file_name, reader, services).run(text);
-}
-
-std::optional<std::vector<ServerAddress>> parse_server_list(std::string_view text,
-                                                            std::string* error) {
-  std::vector<ServerAddress> out;
-  auto fail = [&](std::string message) {
-    if (error) *error = std::move(message);
-    return std::nullopt;
-  };
-  while (true) {
-    size_t comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    while (!item.empty() && is_blank(item.front())) item.remove_prefix(1);
-    while (!item.empty() && is_blank(item.back())) item.remove_suffix(1);
-    ServerAddress server;
-    std::string_view host = item;
-    if (size_t colon = item.rfind(':'); colon != std::string_view::npos) {
-      host = item.substr(0, colon);
-      auto port = parse_number<uint16_t>(item.substr(colon + 1));
-      if (!port || *port == 0) return fail("bad port in server '" + std::string(item) + "'");
-      server.port = *port;
-    }
-    if (!parse_ipv4(host) && !is_host_name(host)) {
-      return fail("bad server '" + std::string(item) + "' (expected host[:port])");
-    }
-    server.host.assign(host);
-    out.push_back(std::move(server));
-    if (out.size() > kMaxServersPerRule) {
-      return fail("more than " + std::to_string(kMaxServersPerRule) + " servers");
-    }
-    if (comma == std::string_view::npos) return out;
-    text.remove_prefix(comma + 1);
-  }
 }
 
 }  // namespace socks4::client

@@ -101,6 +101,7 @@ struct Uncarried {
 };
 
 int connect_uncarried(int fd, const sockaddr* address, socklen_t length, const Uncarried& kind) {
+  if (client::refused_by_settings(fd, address, length)) return fail_with(ECONNREFUSED);
   if (is_loopback(address, length) || !socks_configured()) {
     return real().connect(fd, address, length);
   }

@@ -15,7 +15,8 @@ struct Settings {
 const Settings& settings();
 
 // Whether any destination can go through a SOCKS server at all (SOCKS_SERVER is set, or
-// socks.conf has a sockd line). Without one, remote names would lead nowhere.
+// socks.conf has a sockd line). Without one, remote names would lead nowhere. True as well
+// when the settings are unusable: nothing is resolved or connected as if unconfigured.
 bool socks_configured();
 
 }  // namespace socks4::preload

@@ -12,6 +12,9 @@
 #include <cstring>
 #include <string>
 
+#include "socks4/socks_conf_servers.h"
+#include "socksify_program.h"
+
 #ifndef SOCKSIFY_PRELOAD_LIB
 #error "build with -DSOCKSIFY_PRELOAD_LIB=\"/path/to/libsocksify.so\""
 #endif
@@ -20,6 +23,8 @@ namespace {
 
 constexpr const char* kMe = "socksify";
 constexpr int kOwnFailure = 125;  // like env(1) and chroot(1): 126/127 stay the command's
+constexpr int kCannotRun = 126;   // the shell's "found but cannot run", for a program the
+                                  // preload cannot reach too
 
 void usage(FILE* out) {
   std::fprintf(out,
@@ -37,8 +42,18 @@ void usage(FILE* out) {
                "                               (sets SOCKS_RESOLVE)\n"
                "  -d                           trace every decision on stderr (sets "
                "SOCKS_DEBUG=1)\n"
+               "  -D, --allow-direct           run COMMAND even if it is statically linked or a "
+               "Go\n"
+               "                               program, whose connections go direct (with a "
+               "warning)\n"
                "  -h, --help                   show this help and exit\n"
-               "  -V, --version                show the version and exit\n",
+               "  -V, --version                show the version and exit\n"
+               "\n"
+               "Exit status: COMMAND's; 125 if socksify fails (bad usage, malformed server "
+               "list);\n"
+               "126 if COMMAND cannot be run, or would bypass the preload (statically linked, "
+               "Go);\n"
+               "127 if COMMAND is not found.\n",
                kMe);
 }
 
@@ -59,6 +74,16 @@ const char* option_value(int argc, char** argv, int i, const char* what) {
   return argv[i + 1];
 }
 
+// A list the library would refuse (and then refuse every connection): stop before running
+// anything. The grammar is the library's own (socks_conf_servers.cc is compiled in).
+void check_server_list(const char* list, const char* origin) {
+  std::string error;
+  if (!socks4::client::parse_server_list(list, &error)) {
+    fail("bad SOCKS server list " + socks4::client::quote_for_message(list) + " (" + origin +
+         "): " + error);
+  }
+}
+
 bool valid_resolve_mode(const char* mode) {
   return !std::strcmp(mode, "fallback") || !std::strcmp(mode, "remote") ||
          !std::strcmp(mode, "local");
@@ -67,11 +92,16 @@ bool valid_resolve_mode(const char* mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool server_from_option = false;
+  bool allow_direct = false;
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
     if (!std::strcmp(arg, "-s")) {
-      setenv("SOCKS_SERVER", option_value(argc, argv, i++, "HOST:PORT"), 1);
+      const char* servers = option_value(argc, argv, i++, "HOST:PORT");
+      check_server_list(servers, "-s");
+      setenv("SOCKS_SERVER", servers, 1);
+      server_from_option = true;
     } else if (!std::strcmp(arg, "-c")) {
       const char* file = option_value(argc, argv, i++, "a file");
       if (access(file, R_OK) != 0)
@@ -86,6 +116,8 @@ int main(int argc, char** argv) {
       setenv("SOCKS_RESOLVE", mode, 1);
     } else if (!std::strcmp(arg, "-d")) {
       setenv("SOCKS_DEBUG", "1", 1);
+    } else if (!std::strcmp(arg, "-D") || !std::strcmp(arg, "--allow-direct")) {
+      allow_direct = true;
     } else if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) {
       usage(stdout);
       return 0;
@@ -105,11 +137,29 @@ int main(int argc, char** argv) {
     usage(stderr);
     return kOwnFailure;
   }
+  if (!server_from_option && is_set("SOCKS_SERVER")) {
+    check_server_list(std::getenv("SOCKS_SERVER"), "SOCKS_SERVER");
+  }
   const char* library = SOCKSIFY_PRELOAD_LIB;
   if (access(library, R_OK) != 0) fail(std::string("preload library ") + library + " is missing");
   if (!is_set("SOCKS_SERVER") && !is_set("SOCKS_CONF") && access("/etc/socks.conf", F_OK) != 0)
     std::fprintf(stderr, "%s: warning: no SOCKS_SERVER and no socks.conf: connections go direct\n",
                  kMe);
+
+  // The preload cannot reach such a program: refuse it rather than let it go direct unseen.
+  if (auto direct = socks4::socksify::find_direct_program(argv[i])) {
+    std::string what =
+        direct->path == argv[i] ? direct->path : std::string(argv[i]) + ": " + direct->path;
+    if (!allow_direct) {
+      std::fprintf(stderr,
+                   "%s: %s: %s: the preload library cannot reach it, so its connections would "
+                   "go direct; not running it (--allow-direct runs it anyway)\n",
+                   kMe, what.c_str(), direct->reason.c_str());
+      return kCannotRun;
+    }
+    std::fprintf(stderr, "%s: warning: %s: %s: its connections go direct (--allow-direct)\n", kMe,
+                 what.c_str(), direct->reason.c_str());
+  }
 
   // Ours first; whatever was preloaded already stays.
   std::string preload = library;
@@ -119,5 +169,5 @@ int main(int argc, char** argv) {
   execvp(argv[i], argv + i);
   const int error = errno;
   std::fprintf(stderr, "%s: %s: %s\n", kMe, argv[i], std::strerror(error));
-  return error == ENOENT ? 127 : 126;  // the shell's conventions: not found, cannot run
+  return error == ENOENT ? 127 : kCannotRun;  // the shell's conventions: not found, cannot run
 }

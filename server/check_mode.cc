@@ -40,26 +40,38 @@ std::optional<uint16_t> parse_port(std::string_view text, socks4::conf::ServiceL
   return services(std::string(text));
 }
 
-// DESTINATION: ADDRESS, NAME or NAME=ADDRESS. An error text, or "".
-std::string parse_destination(std::string_view text, socks4::conf::MatchInput& input) {
-  std::string_view name = text, address;
-  if (size_t eq = text.find('='); eq != std::string_view::npos) {
-    name = text.substr(0, eq);
-    address = text.substr(eq + 1);
-  } else if (auto ip = socks4::conf::parse_ipv4(text)) {
-    if (*ip == 0) return "destination 0.0.0.0 is not a valid request";
-    input.destination_ip = *ip;
+// At most this many addresses after NAME= (a resolver answer rarely has more).
+constexpr size_t kMaxResolvedAddresses = 64;
+
+// DESTINATION: ADDRESS, NAME or NAME=ADDRESS[,ADDRESS...]. An error text, or "".
+std::string parse_destination(std::string_view text, CheckRequestParse& parsed) {
+  socks4::conf::MatchInput& input = *parsed.input;
+  std::string_view name = text, addresses;
+  const bool resolved = text.find('=') != std::string_view::npos;
+  if (resolved) {
+    name = text.substr(0, text.find('='));
+    addresses = text.substr(text.find('=') + 1);
+  } else if (auto ip = socks4::parse_ip_address(text)) {
+    if (*ip == socks4::IpAddress::ipv4(0)) return "destination 0.0.0.0 is not a valid request";
+    input.destination = *ip;
     return {};
   }
   if (!is_host_name(name) || socks4::conf::parse_ipv4(name))
     return "expected a destination address, host name or NAME=ADDRESS, found '" +
            std::string(text) + "'";
   input.destination_name = std::string(name);
-  if (!address.empty() || text.find('=') != std::string_view::npos) {
-    auto ip = socks4::conf::parse_ipv4(address);
-    if (!ip) return "expected an IPv4 address after '=', found '" + std::string(address) + "'";
-    input.destination_ip = *ip;
+  if (!resolved) return {};
+  for (std::string_view rest = addresses;;) {
+    std::string_view one = rest.substr(0, rest.find(','));
+    auto ip = socks4::parse_ip_address(one);
+    if (!ip) return "expected an IPv4 or IPv6 address after '=', found '" + std::string(one) + "'";
+    if (parsed.resolved.size() == kMaxResolvedAddresses)
+      return "more than " + std::to_string(kMaxResolvedAddresses) + " addresses after '='";
+    parsed.resolved.push_back(*ip);
+    if (one.size() == rest.size()) break;
+    rest.remove_prefix(one.size() + 1);
   }
+  input.destination = parsed.resolved.front();
   return {};
 }
 
@@ -70,11 +82,14 @@ const char* mode_name(socks4::conf::IdentdMode mode) {
 }  // namespace
 
 CheckRequestParse parse_check_request(std::string_view text, socks4::conf::ServiceLookup services) {
-  auto fail = [](std::string error) { return CheckRequestParse{std::nullopt, std::move(error)}; };
+  auto fail = [](std::string error) {
+    return CheckRequestParse{std::nullopt, {}, std::move(error)};
+  };
   std::vector<std::string_view> words = split_words(text);
   if (words.size() < 5 || words.size() > 6)
     return fail("expected 'connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]'");
-  socks4::conf::MatchInput input;
+  CheckRequestParse parsed{socks4::conf::MatchInput{}, {}, {}};
+  socks4::conf::MatchInput& input = *parsed.input;
   if (words[0] == "connect") {
     input.command = socks4::Command::kConnect;
   } else if (words[0] == "bind") {
@@ -84,24 +99,27 @@ CheckRequestParse parse_check_request(std::string_view text, socks4::conf::Servi
   }
   if (words[1] != "-") input.user = std::string(words[1]);
   if (input.user.size() > socks4::kMaxUserIdLength) return fail("USER longer than 255 bytes");
-  auto source = socks4::conf::parse_ipv4(words[2]);
+  auto source = socks4::parse_ip_address(words[2]);
   if (!source)
-    return fail("expected the client's IPv4 address, found '" + std::string(words[2]) + "'");
-  input.source_ip = *source;
-  if (std::string error = parse_destination(words[3], input); !error.empty()) return fail(error);
+    return fail("expected the client's IPv4 or IPv6 address, found '" + std::string(words[2]) +
+                "'");
+  input.source = *source;
+  if (std::string error = parse_destination(words[3], parsed); !error.empty()) return fail(error);
   auto port = parse_port(words[4], services);
   if (!port)
     return fail("expected a port number or TCP service name, found '" + std::string(words[4]) +
                 "'");
   input.destination_port = *port;
   if (words.size() == 6) input.identd_user = std::string(words[5]);
-  return {input, {}};
+  return parsed;
 }
 
 std::string format_check_report(const socks4::conf::Config& config, std::string_view file,
                                 const socks4::conf::MatchInput& input, const RuleVerdict& verdict) {
   std::string out;
-  if (verdict.rule) {
+  if (verdict.never_allowed) {
+    out += verdict.reason + "\n";
+  } else if (verdict.rule) {
     out += std::string(file) + ":" + std::to_string(verdict.rule->line) + ": " +
            socks4::conf::to_string(*verdict.rule) + "\n";
     if (verdict.identd_mode != socks4::conf::IdentdMode::kNone) {
@@ -116,7 +134,7 @@ std::string format_check_report(const socks4::conf::Config& config, std::string_
   std::string what;
   const std::string& command = command_for(config, verdict, &what);
   if (!command.empty()) {
-    const std::string client = socks4::conf::format_ipv4(input.source_ip);
+    const std::string client = input.source.to_string();
     auto expanded = socks4::expand_shell_template(command, shell_values(input, client));
     out += "command (" + what + "): " + expanded.value_or("(too long, not run)") + "\n";
   }
@@ -144,9 +162,38 @@ int run_check_request(const socks4::conf::Config& config, std::string_view file,
     fprintf(stderr, "sockd: --check-request: %s\n", parsed.error.c_str());
     return 2;
   }
-  RuleVerdict verdict = decide(config, *parsed.input, "not given");
-  fputs(format_check_report(config, file, *parsed.input, verdict).c_str(), stdout);
-  return verdict.permitted() ? 0 : 1;
+  socks4::conf::MatchInput& input = *parsed.input;
+  if (!input.destination && socks4::conf::rules_look_at_destination_address(config)) {
+    fprintf(stderr,
+            "sockd: --check-request: %s is checked by its name only (address rules do not match "
+            "it); sockd also checks each address it resolves to: give them as "
+            "%s=ADDRESS[,ADDRESS...]\n",
+            input.destination_name.c_str(), input.destination_name.c_str());
+  }
+  if (parsed.resolved.size() <= 1) {
+    RuleVerdict verdict = decide(config, input, "not given");
+    fputs(format_check_report(config, file, input, verdict).c_str(), stdout);
+    return verdict.permitted() ? 0 : 1;
+  }
+  // As the server does: each address on its own; permitted if one is, else the first denial.
+  std::optional<RuleVerdict> first_denial;
+  bool permitted = false;
+  for (const socks4::IpAddress& address : parsed.resolved) {
+    input.destination = address;
+    RuleVerdict verdict = decide(config, input, "not given");
+    printf("%s=%s:\n%s", input.destination_name.c_str(), address.to_string().c_str(),
+           format_check_report(config, file, input, verdict).c_str());
+    permitted = permitted || verdict.permitted();
+    if (!verdict.permitted() && !first_denial) first_denial = verdict;
+  }
+  if (permitted) {
+    puts("permit");
+    return 0;
+  }
+  std::string report = format_check_report(config, file, input, *first_denial);
+  report.pop_back();  // its last line is the verdict
+  puts(report.substr(report.rfind('\n') + 1).c_str());
+  return 1;
 }
 
 }  // namespace sockd

@@ -3,16 +3,20 @@
 //
 //   connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]
 //
-// USER is the USERID ("-" for an empty one); SOURCE the client's IPv4 address; DESTINATION an
-// IPv4 address, a host name (a SOCKS 4a request), or NAME=ADDRESS (a 4a request whose name
-// resolves to ADDRESS); PORT a number or a TCP service name; IDENTD_USER what the client's
-// identd would say (without it, identd is taken not to answer). Parsing and formatting are pure.
+// USER is the USERID ("-" for an empty one); SOURCE the client's IPv4 or IPv6 address;
+// DESTINATION an IPv4 or IPv6 address, a host name (a SOCKS 4a request), or
+// NAME=ADDRESS[,ADDRESS...] (a 4a request whose name resolves to those addresses, in order:
+// each is decided on its own, as sockd does, and the request is permitted if one is); PORT a
+// number or a TCP service name; IDENTD_USER what the client's identd would say (without it,
+// identd is taken not to answer). Addresses are normalised as the server does (::1 is
+// 127.0.0.1). Parsing and formatting are pure.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rule_verdict.h"
 #include "socks4/sockd_conf.h"
@@ -20,8 +24,10 @@
 namespace sockd {
 
 struct CheckRequestParse {
-  std::optional<socks4::conf::MatchInput> input;  // set on success
-  std::string error;                              // what was wrong otherwise
+  // Set on success; its destination is the DSTIP, or the first of `resolved`.
+  std::optional<socks4::conf::MatchInput> input;
+  std::vector<socks4::IpAddress> resolved;  // NAME=ADDRESS,...: every address given
+  std::string error;                        // what was wrong otherwise
 };
 
 CheckRequestParse parse_check_request(std::string_view text, socks4::conf::ServiceLookup services =
@@ -35,8 +41,11 @@ CheckRequestParse parse_check_request(std::string_view text, socks4::conf::Servi
 std::string format_check_report(const socks4::conf::Config& config, std::string_view file,
                                 const socks4::conf::MatchInput& input, const RuleVerdict& verdict);
 
-// Parses, decides and prints the report to stdout (a bad REQUEST to stderr). Returns the exit
-// status: 0 permit, 1 deny, 2 a bad REQUEST.
+// Parses, decides and prints the report to stdout (a bad REQUEST to stderr): with several
+// addresses, one report per address under a "NAME=ADDRESS:" line, then the overall
+// permit/deny. Returns the exit status: 0 permit, 1 deny, 2 a bad REQUEST. A bare NAME is
+// decided on the name alone, as sockd does before resolving it (with a note on stderr when
+// some rule has an address destination, which only the resolved addresses can meet).
 int run_check_request(const socks4::conf::Config& config, std::string_view file,
                       std::string_view text);
 

@@ -16,10 +16,12 @@ struct DnsLookup::Token {
 
 namespace {
 
-// resolv.conf's nameservers, search list and options, but not DNS_OPTION_HOSTSFILE: that
-// would read /etc/hosts, and the configured hosts_file replaces it.
-constexpr int kResolvConfOptions = DNS_OPTION_NAMESERVERS | DNS_OPTION_SEARCH | DNS_OPTION_MISC |
-                                   DNS_OPTION_NAMESERVERS_NO_DEFAULT;
+// resolv.conf's nameservers and options. Not its search list: a 4a name is a complete name,
+// resolved as given, or `denied` would reach denied.example through `search example` past a
+// rule that denies denied.example. Not DNS_OPTION_HOSTSFILE: that would read /etc/hosts, and
+// the configured hosts_file replaces it.
+constexpr int kResolvConfOptions =
+    DNS_OPTION_NAMESERVERS | DNS_OPTION_MISC | DNS_OPTION_NAMESERVERS_NO_DEFAULT;
 
 void load_files(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
                 std::string* warnings) {

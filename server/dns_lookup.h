@@ -13,8 +13,9 @@
 
 namespace sockd {
 
-// Creates a resolver for `base` that reads only the given files: nameservers, search list and
-// options from `resolv_conf`, names from `hosts_file` (never the system's defaults).
+// Creates a resolver for `base` that reads only the given files: nameservers and options from
+// `resolv_conf` (never its search list: names are resolved as given), names from `hosts_file`
+// (never the system's defaults).
 // Problems are returned as text in `warnings` (the resolver still works for what loaded).
 EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
                            const std::string& hosts_file, std::string* warnings);

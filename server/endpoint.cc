@@ -43,6 +43,11 @@ std::optional<uint32_t> Endpoint::ipv4_address() const {
   return ntohl(network);
 }
 
+socks4::IpAddress Endpoint::rule_address() const {
+  if (family == AF_INET6) return socks4::IpAddress::ipv6(address);
+  return socks4::IpAddress::ipv4(ipv4_address().value_or(0));
+}
+
 std::string Endpoint::address_text() const {
   char text[INET6_ADDRSTRLEN] = "?";
   if (family == AF_INET || family == AF_INET6) inet_ntop(family, address.data(), text, sizeof text);

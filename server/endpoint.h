@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "socks4/ip_address.h"
+
 namespace sockd {
 
 struct Endpoint {
@@ -22,6 +24,8 @@ struct Endpoint {
 
   // Host byte order IPv4 address, nullopt for IPv6.
   std::optional<uint32_t> ipv4_address() const;
+  // The address as the access rules see it (normalised: ::1 is 127.0.0.1, :: is 0.0.0.0).
+  socks4::IpAddress rule_address() const;
   // "1.2.3.4" or "::1".
   std::string address_text() const;
   // "1.2.3.4:80" or "[::1]:80".

@@ -233,8 +233,10 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
   -r, --check-request 'connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]'
                             print the rule that matches this request and permit or deny;
                             exit 0 permit, 1 deny (or a config error), 2 a bad request.
-                            USER '-' is empty; DESTINATION is an address, a 4a host name
-                            or NAME=ADDRESS; without IDENTD_USER identd does not answer
+                            USER '-' is empty; SOURCE an IPv4 or IPv6 address;
+                            DESTINATION an address, a 4a host name or NAME=ADDR[,ADDR...]
+                            (each address decided as sockd does); without IDENTD_USER
+                            identd does not answer
   -i, --identd-loose        identd mode loose: 93 when the client's identd names another
                             user (overrides the config's `identd`; a rule's ?= overrides both)
   -I, --identd-strict       identd mode strict: also 92 when identd gives no user

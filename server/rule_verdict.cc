@@ -17,6 +17,15 @@ bool identd_may_be_needed(const socks4::conf::Config& config) {
 RuleVerdict decide(const socks4::conf::Config& config, const socks4::conf::MatchInput& input,
                    std::string_view identd_failure) {
   RuleVerdict verdict;
+  if (input.destination) {
+    if (auto range = socks4::never_allowed_destination(*input.destination)) {
+      verdict.code = ReplyCode::kRejected;
+      verdict.never_allowed = true;
+      verdict.reason = "destination " + input.destination->to_string() + " is never allowed (" +
+                       std::string(*range) + ")";
+      return verdict;
+    }
+  }
   verdict.rule = socks4::conf::match(config, input);
   if (!verdict.rule) {
     verdict.code = ReplyCode::kRejected;

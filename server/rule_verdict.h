@@ -17,6 +17,9 @@ struct RuleVerdict {
   socks4::ReplyCode code = socks4::ReplyCode::kGranted;
   std::string reason;  // why not granted, for the log line; empty when granted
   socks4::conf::IdentdMode identd_mode = socks4::conf::IdentdMode::kNone;  // in effect
+  // The destination is one no rule may permit (socks4::never_allowed_destination); no rule
+  // was consulted.
+  bool never_allowed = false;
 
   bool permitted() const { return code == socks4::ReplyCode::kGranted; }
 };
@@ -24,6 +27,7 @@ struct RuleVerdict {
 // Whether some request might need identd: the global mode is not none or a rule has ?=I or ?=i.
 bool identd_may_be_needed(const socks4::conf::Config& config);
 
+// A destination that is never allowed is refused (91) before the rules are read.
 // `input.identd_user` is the user identd named (empty if it was not asked, did not answer or
 // answered ERROR); `identd_failure` says why there is no such user, for the reason text.
 RuleVerdict decide(const socks4::conf::Config& config, const socks4::conf::MatchInput& input,

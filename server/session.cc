@@ -166,7 +166,7 @@ void Session::serve_request() {
 void Session::handle_connect() {
   const socks4::Request& request = parser_.request();
   if (!request.is_4a()) {
-    if (std::string denial = check_rules(request.ip); !denial.empty()) {
+    if (std::string denial = check_rules(socks4::IpAddress::ipv4(request.ip)); !denial.empty()) {
       reject(denial);
       return;
     }
@@ -175,7 +175,7 @@ void Session::handle_connect() {
   }
   // When no rule looks at destination addresses, the name decides: no DNS for a denied request.
   if (!config_->rules_need_resolved_address) {
-    if (std::string denial = check_rules(0); !denial.empty()) {
+    if (std::string denial = check_rules(std::nullopt); !denial.empty()) {
       reject(denial);
       return;
     }
@@ -191,21 +191,8 @@ void Session::on_resolved(int error, AddrinfoPtr result) {
     reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
     return;
   }
-  std::vector<Endpoint> addresses;
   std::string first_denial;
-  for (const evutil_addrinfo* info = result.get(); info; info = info->ai_next) {
-    Endpoint address = Endpoint::from_sockaddr(info->ai_addr);
-    if (address.family == AF_UNSPEC) continue;
-    address.port = request.port;
-    if (config_->rules_need_resolved_address) {
-      std::string denial = check_rules(address.ipv4_address().value_or(0));
-      if (!denial.empty()) {
-        if (first_denial.empty()) first_denial = denial;
-        continue;
-      }
-    }
-    addresses.push_back(address);
-  }
+  std::vector<Endpoint> addresses = permitted_addresses(result.get(), request.port, &first_denial);
   log::debug("%s %s: %zu usable addresses", peer_text_.c_str(), name.c_str(), addresses.size());
   if (addresses.empty()) {
     reject(first_denial.empty() ? "cannot resolve " + name + ": no address" : first_denial);

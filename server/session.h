@@ -67,13 +67,18 @@ class Session : private WatchedSocket::Handler {
   void ask_identd();  // when some rule may need identd; then serve_request()
   void on_identd(IdentdResult result);
   void serve_request();  // the CONNECT or BIND path, once identd (if asked) is done
-  // The rule verdict for this request and destination; empty if permitted, else the reason
-  // (and rejection_code_ is the reply to send). A permit runs the rule's shell command; a
-  // denial's command waits for settle_denial(), as a later address of a 4a name may be
-  // permitted. At most one command runs per request.
-  std::string check_rules(uint32_t destination_ip);
+  // The rule verdict for this request and destination (DSTIP, a resolved address of the 4a
+  // name, or nullopt for the name alone); empty if permitted, else the reason (and
+  // rejection_code_ is the reply to send). A permit runs the rule's shell command; a denial's
+  // command waits for settle_denial(), as a later address of a 4a name may be permitted. At
+  // most one command runs per request.
+  std::string check_rules(std::optional<socks4::IpAddress> destination);
+  // Each resolved address checked on its own, in order: those the rules permit (with
+  // `port`), and in `first_denial` the first refusal's reason.
+  std::vector<Endpoint> permitted_addresses(const evutil_addrinfo* result, uint16_t port,
+                                            std::string* first_denial);
   void settle_denial();  // runs the first denial's command unless a permit came first
-  void run_command(const RuleVerdict& verdict, uint32_t destination_ip);
+  void run_command(const RuleVerdict& verdict, std::optional<socks4::IpAddress> destination);
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
   bool send_reply(socks4::ReplyCode code);
@@ -106,7 +111,7 @@ class Session : private WatchedSocket::Handler {
   std::optional<IdentdQuery> identd_query_;
   std::optional<IdentdResult> identd_;  // once identd has been asked
   std::optional<RuleVerdict> first_denial_;
-  uint32_t first_denial_ip_ = 0;
+  std::optional<socks4::IpAddress> first_denial_destination_;
   bool verdict_settled_ = false;  // a permit or a denial has run its command (if any)
   socks4::ReplyCode rejection_code_ = socks4::ReplyCode::kRejected;
   int64_t deadline_ms_ = 0;    // end of the connect phase (monotonic)

@@ -18,7 +18,7 @@ namespace sockd {
 void Session::handle_bind() {
   const socks4::Request& request = parser_.request();
   if (!request.is_4a()) {
-    if (std::string denial = check_rules(request.ip); !denial.empty()) {
+    if (std::string denial = check_rules(socks4::IpAddress::ipv4(request.ip)); !denial.empty()) {
       reject(denial);
       return;
     }
@@ -27,7 +27,7 @@ void Session::handle_bind() {
   }
   // As for CONNECT: when no rule looks at destination addresses, the name decides before DNS.
   if (!config_->rules_need_resolved_address) {
-    if (std::string denial = check_rules(0); !denial.empty()) {
+    if (std::string denial = check_rules(std::nullopt); !denial.empty()) {
       reject(denial);
       return;
     }
@@ -43,19 +43,16 @@ void Session::on_bind_resolved(int error, AddrinfoPtr result) {
     reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
     return;
   }
-  // The first permitted IPv4 address, unless the client holds its primary connection to
-  // another of the name's addresses: that is the server that will connect back.
-  std::optional<uint32_t> chosen;
+  // The first permitted IPv4 address (a BIND reply can only name IPv4), unless the client
+  // holds its primary connection to another of the name's addresses: that is the server that
+  // will connect back.
   std::string first_denial;
-  for (const evutil_addrinfo* info = result.get(); info; info = info->ai_next) {
-    std::optional<uint32_t> ip = Endpoint::from_sockaddr(info->ai_addr).ipv4_address();
+  std::optional<uint32_t> chosen;
+  for (const Endpoint& address : permitted_addresses(result.get(), 0, &first_denial)) {
+    std::optional<uint32_t> ip = address.rule_address().is_ipv6
+                                     ? std::nullopt
+                                     : std::optional(address.rule_address().ipv4_host_order());
     if (!ip) continue;
-    if (config_->rules_need_resolved_address) {
-      if (std::string denial = check_rules(*ip); !denial.empty()) {
-        if (first_denial.empty()) first_denial = denial;
-        continue;
-      }
-    }
     if (!chosen) chosen = ip;
     if (worker_.context().primaries.holds(peer_, Endpoint::ipv4(*ip, 0))) {
       chosen = ip;

@@ -37,12 +37,12 @@ void Session::on_identd(IdentdResult result) {
   serve_request();
 }
 
-std::string Session::check_rules(uint32_t destination_ip) {
+std::string Session::check_rules(std::optional<socks4::IpAddress> destination) {
   const socks4::Request& request = parser_.request();
   socks4::conf::MatchInput input;
   input.command = request.command;
-  input.source_ip = peer_.ipv4_address().value_or(0);
-  input.destination_ip = destination_ip;
+  input.source = peer_.rule_address();
+  input.destination = destination;
   input.destination_name = request.hostname;
   input.destination_port = request.port;
   input.user = request.user_id;
@@ -60,14 +60,14 @@ std::string Session::check_rules(uint32_t destination_ip) {
   RuleVerdict verdict = decide(config_->config, input, identd_failure);
   if (verdict.permitted()) {
     log::debug("%s permitted by rule, line %d", peer_text_.c_str(), verdict.rule->line);
-    if (!verdict_settled_) run_command(verdict, destination_ip);
+    if (!verdict_settled_) run_command(verdict, destination);
     verdict_settled_ = true;
     rejection_code_ = socks4::ReplyCode::kRejected;  // later failures are plain 91s
     return {};
   }
   if (!verdict_settled_ && !first_denial_) {
     first_denial_ = verdict;
-    first_denial_ip_ = destination_ip;
+    first_denial_destination_ = destination;
     rejection_code_ = verdict.code;
   }
   return verdict.reason;
@@ -76,17 +76,36 @@ std::string Session::check_rules(uint32_t destination_ip) {
 void Session::settle_denial() {
   if (verdict_settled_ || !first_denial_) return;
   verdict_settled_ = true;
-  run_command(*first_denial_, first_denial_ip_);
+  run_command(*first_denial_, first_denial_destination_);
 }
 
-void Session::run_command(const RuleVerdict& verdict, uint32_t destination_ip) {
+std::vector<Endpoint> Session::permitted_addresses(const evutil_addrinfo* result, uint16_t port,
+                                                   std::string* first_denial) {
+  std::vector<Endpoint> permitted;
+  for (const evutil_addrinfo* info = result; info; info = info->ai_next) {
+    Endpoint address = Endpoint::from_sockaddr(info->ai_addr);
+    if (address.family == AF_UNSPEC) continue;
+    address.port = port;
+    // Every address, even when the name alone was permitted before the lookup: the rules
+    // may not have looked at addresses, but some destinations are never allowed.
+    if (std::string denial = check_rules(address.rule_address()); !denial.empty()) {
+      if (first_denial->empty()) *first_denial = denial;
+      continue;
+    }
+    permitted.push_back(address);
+  }
+  return permitted;
+}
+
+void Session::run_command(const RuleVerdict& verdict,
+                          std::optional<socks4::IpAddress> destination) {
   std::string what;
   const std::string& command = command_for(config_->config, verdict, &what);
   if (command.empty()) return;
   const socks4::Request& request = parser_.request();
   socks4::conf::MatchInput input;
   input.command = request.command;
-  input.destination_ip = destination_ip;
+  input.destination = destination;
   input.destination_name = request.hostname;
   input.destination_port = request.port;
   input.user = request.user_id;

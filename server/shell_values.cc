@@ -35,10 +35,11 @@ socks4::ShellValues shell_values(const socks4::conf::MatchInput& input,
   values.port = std::to_string(input.destination_port);
   values.identd_user = input.identd_user;
   values.user = input.user;
-  const std::string address = socks4::conf::format_ipv4(input.destination_ip);
   const bool named = !input.destination_name.empty();
+  const std::string address =
+      input.destination ? input.destination->to_string() : input.destination_name;
   values.destination_host = named ? input.destination_name : address;
-  values.destination = named && input.destination_ip == 0 ? input.destination_name : address;
+  values.destination = address;
   return values;
 }
 

@@ -1,8 +1,10 @@
 // libFuzzer target for the sockd.conf parser: parsing never crashes, a config is returned
 // exactly when there is no diagnostic, and every rule of a successful parse, written back with
-// to_string(Rule), parses again to the same rule. The rules are also matched against a request
-// made from the input, to run the matcher over odd rules.
+// to_string(Rule), parses again to the same rule and writes back to the same text. The rules
+// are also matched against a request made from the input (IPv4 or IPv6), to run the matcher
+// over odd rules.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -30,18 +32,14 @@ std::optional<uint16_t> fake_services(const std::string& name) {
   return std::nullopt;
 }
 
-bool same_address(const conf::AddressMask& a, const conf::AddressMask& b) {
-  return a.address == b.address && a.mask == b.mask;
-}
-
 bool same_rule(const conf::Rule& a, const conf::Rule& b) {
   if (a.destination.has_value() != b.destination.has_value()) return false;
   if (a.destination && (a.destination->name != b.destination->name ||
-                        !same_address(a.destination->address, b.destination->address)))
+                        a.destination->address != b.destination->address))
     return false;
   return a.action == b.action && a.command == b.command && a.identd == b.identd &&
-         a.users == b.users && same_address(a.source, b.source) && a.port_op == b.port_op &&
-         a.port == b.port && a.shell_command == b.shell_command;
+         a.users == b.users && a.source == b.source && a.port_op == b.port_op && a.port == b.port &&
+         a.shell_command == b.shell_command;
 }
 
 uint32_t load32(std::string_view text, size_t at) {
@@ -49,6 +47,15 @@ uint32_t load32(std::string_view text, size_t at) {
   for (size_t i = 0; i < 4; ++i)
     v = v << 8 | (at + i < text.size() ? static_cast<uint8_t>(text[at + i]) : 0);
   return v;
+}
+
+// An IPv4 or (normalised) IPv6 address from the input's bytes at `at`.
+socks4::IpAddress load_address(std::string_view text, size_t at, bool ipv6) {
+  if (!ipv6) return socks4::IpAddress::ipv4(load32(text, at));
+  std::array<uint8_t, 16> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = at + i < text.size() ? static_cast<uint8_t>(text[at + i]) : 0;
+  return socks4::IpAddress::ipv6(bytes);
 }
 
 }  // namespace
@@ -88,12 +95,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
                    conf::to_string(again.config->rules[i], SIZE_MAX).c_str());
     }
     FUZZ_CHECK(same_rule(config.rules[i], again.config->rules[i]));
+    // And the canonical text is a fixed point: written again, it is the same text.
+    FUZZ_CHECK(conf::to_string(again.config->rules[i], SIZE_MAX) ==
+               conf::to_string(config.rules[i], SIZE_MAX));
   }
 
   conf::MatchInput input;
   input.command = size % 2 ? socks4::Command::kConnect : socks4::Command::kBind;
-  input.source_ip = load32(text, 0);
-  input.destination_ip = load32(text, 4);
+  input.source = load_address(text, 0, size % 3 == 0);
+  if (size % 5 != 0) input.destination = load_address(text, 4, size % 3 == 1);
   input.destination_port = static_cast<uint16_t>(load32(text, 8));
   input.destination_name = std::string(text.substr(0, std::min<size_t>(size, 12)));
   input.user = "alice";

@@ -54,6 +54,18 @@ TEST(SockdCli, CheckAcceptsAValidFile) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A typo must not turn a deny into a rule that never matches.
+TEST(SockdCli, RuleTypoIsAnErrorNotANameThatNeverMatches) {
+  TempDir dir;
+  for (const char* rule :
+       {"deny 192.168.1.0/24 eq25", "deny 192.168.1.0/24 GE1024", "deny 192.168.1.0/24 mail.25"}) {
+    const std::string conf = dir.write("sockd.conf", std::string(rule) + "\npermit 0.0.0.0/0\n");
+    CommandResult r = run_command({sockd_binary(), "-n", "-f", conf}, kCommandBound);
+    EXPECT_EQ(r.exit_code, 1) << rule << ": " << r.err;
+    EXPECT_NE(r.err.find(conf + ":1:21: expected"), std::string::npos) << rule << ": " << r.err;
+  }
+}
+
 TEST(SockdCli, InvalidConfigRefusesToStart) {
   TempDir dir;
   const std::string conf = dir.write("bad.conf", "permit nonsense\n");

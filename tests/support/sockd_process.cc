@@ -70,7 +70,7 @@ bool SockdProcess::start(milliseconds timeout) {
     error_ = "fork failed";
     return false;
   }
-  static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
+  static const std::regex listening(R"(listening on (?:[0-9.]+|\[[0-9a-f:]+\]):([0-9]+))");
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     std::smatch m;

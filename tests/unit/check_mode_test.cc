@@ -36,8 +36,8 @@ TEST(CheckRequest, ParsesEveryField) {
   socks4::conf::MatchInput input = request("bind alice 192.168.1.5 198.51.100.2 http bob");
   EXPECT_EQ(input.command, socks4::Command::kBind);
   EXPECT_EQ(input.user, "alice");
-  EXPECT_EQ(input.source_ip, 0xc0a80105u);
-  EXPECT_EQ(input.destination_ip, 0xc6336402u);
+  EXPECT_EQ(input.source, socks4::IpAddress::ipv4(0xc0a80105u));
+  EXPECT_EQ(input.destination, socks4::IpAddress::ipv4(0xc6336402u));
   EXPECT_EQ(input.destination_name, "");
   EXPECT_EQ(input.destination_port, 80);
   EXPECT_EQ(input.identd_user, "bob");
@@ -50,10 +50,10 @@ TEST(CheckRequest, DashIsAnEmptyUser) {
 TEST(CheckRequest, NamesAreSocks4a) {
   socks4::conf::MatchInput by_name = request("connect u 10.0.0.1 www.example.com 443");
   EXPECT_EQ(by_name.destination_name, "www.example.com");
-  EXPECT_EQ(by_name.destination_ip, 0u);
+  EXPECT_EQ(by_name.destination, std::nullopt);
   socks4::conf::MatchInput resolved = request("connect u 10.0.0.1 www.example.com=192.0.2.9 443");
   EXPECT_EQ(resolved.destination_name, "www.example.com");
-  EXPECT_EQ(resolved.destination_ip, 0xc0000209u);
+  EXPECT_EQ(resolved.destination, socks4::IpAddress::ipv4(0xc0000209u));
 }
 
 TEST(CheckRequest, BadRequestsSayWhatIsWrong) {
@@ -64,10 +64,12 @@ TEST(CheckRequest, BadRequestsSayWhatIsWrong) {
   for (const Case& c : {Case{"connect alice 10.0.0.1 10.0.0.2", "expected 'connect|bind"},
                         Case{"connect a b c d e f", "expected 'connect|bind"},
                         Case{"open alice 10.0.0.1 10.0.0.2 80", "connect or bind"},
-                        Case{"connect alice 10.0.0 10.0.0.2 80", "client's IPv4 address"},
+                        Case{"connect alice 10.0.0 10.0.0.2 80", "client's IPv4 or IPv6 address"},
                         Case{"connect alice 10.0.0.1 0.0.0.0 80", "0.0.0.0"},
                         Case{"connect alice 10.0.0.1 bad!name 80", "destination address"},
-                        Case{"connect alice 10.0.0.1 a.test=1.2.3 80", "IPv4 address after '='"},
+                        Case{"connect alice 10.0.0.1 a.test=1.2.3 80", "IPv6 address after '='"},
+                        Case{"connect alice 10.0.0.1 a.test=1.2.3.4, 80", "after '='"},
+                        Case{"connect alice [::1] 10.0.0.2 80", "IPv6 address"},
                         Case{"connect alice 10.0.0.1 10.0.0.2 65536", "port number"},
                         Case{"connect alice 10.0.0.1 10.0.0.2 gopherx", "port number"}}) {
     CheckRequestParse parsed = parse_check_request(c.text, &fake_services);

@@ -103,7 +103,7 @@ TEST(ClientContext, BadServerListIsReported) {
   ClientContext ctx = build_context(env, problems, &fake_reader);
   EXPECT_TRUE(ctx.default_servers.empty());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].rfind("SOCKS_SERVER:", 0), 0u);
+  EXPECT_EQ(problems[0].rfind("SOCKS_SERVER='host:notaport' is malformed: ", 0), 0u) << problems[0];
 }
 
 }  // namespace

@@ -9,8 +9,8 @@ namespace {
 
 MatchInput connect_from(uint32_t source, uint32_t destination, uint16_t port) {
   MatchInput input;
-  input.source_ip = source;
-  input.destination_ip = destination;
+  input.source = IpAddress::ipv4(source);
+  input.destination = IpAddress::ipv4(destination);
   input.destination_port = port;
   return input;
 }

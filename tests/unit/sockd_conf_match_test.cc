@@ -32,8 +32,8 @@ MatchInput request(uint32_t source, uint32_t destination, uint16_t port,
                    Command command = Command::kConnect) {
   MatchInput input;
   input.command = command;
-  input.source_ip = source;
-  input.destination_ip = destination;
+  input.source = IpAddress::ipv4(source);
+  input.destination = IpAddress::ipv4(destination);
   input.destination_port = port;
   return input;
 }
@@ -41,6 +41,7 @@ MatchInput request(uint32_t source, uint32_t destination, uint16_t port,
 MatchInput named(uint32_t source, const std::string& name, uint16_t port, uint32_t resolved = 0) {
   MatchInput input = request(source, resolved, port);
   input.destination_name = name;
+  if (resolved == 0) input.destination.reset();  // not resolved yet
   return input;
 }
 
@@ -118,13 +119,15 @@ TEST(SockdConfMatchBasics, FirstMatchWinsOverLaterBroaderRule) {
   EXPECT_EQ(rule->action, Action::kPermit);
 }
 
-TEST(SockdConfMatchBasics, UnresolvedNameOnlyMatchesAnyAddressDestination) {
-  ParseOutcome outcome =
-      parse_text("permit 10.0.0.0/8 192.0.2.0/24\npermit 10.0.0.0/8 0.0.0.0/0\n");
+// Not even 0.0.0.0/0, which means every IPv4 address: the name may resolve to IPv6. (sockd
+// decides a name alone only when no rule has an address destination.)
+TEST(SockdConfMatchBasics, UnresolvedNameMatchesNoAddressDestination) {
+  ParseOutcome outcome = parse_text(
+      "permit 10.0.0.0/8 192.0.2.0/24\npermit 10.0.0.0/8 0.0.0.0/0\npermit 10.0.0.0/8 .test\n");
   ASSERT_TRUE(outcome.config);
   const Rule* rule = match(*outcome.config, named(kLan, "unresolved.test", 80));
   ASSERT_NE(rule, nullptr);
-  EXPECT_EQ(rule->line, 2);
+  EXPECT_EQ(rule->line, 3);
 }
 
 TEST(SockdConfDefault, ListensOnLoopbackAndPermitsOnlyLoopback) {

@@ -107,7 +107,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(BadLine{"permit 0.0.0.0 0.0.0.0", 1, "expected deny, direct or sockd"},
                     BadLine{"direct @=1.2.3.4 0.0.0.0 0.0.0.0", 8, "only allowed on sockd"},
                     BadLine{"sockd @=1.2.3.4:0 0.0.0.0 0.0.0.0", 9, "bad port"},
-                    BadLine{"sockd @=a,,b 0.0.0.0 0.0.0.0", 9, "bad server"},
+                    BadLine{"sockd @=a,,b 0.0.0.0 0.0.0.0", 9, "empty server"},
                     BadLine{"sockd @=1.2.3.4 @=5.6.7.8 0.0.0.0/0", 17, "second @="},
                     BadLine{"deny *= 0.0.0.0 0.0.0.0", 8, "empty *= user list"},
                     BadLine{"deny *=a,,b 0.0.0.0 0.0.0.0", 10, "empty name"},

@@ -24,11 +24,17 @@ struct ClientContext {
   std::vector<ServerAddress> default_servers;  // parsed SOCKS_SERVER
   std::optional<RoutingConfig> config;         // nullopt: no socks.conf
   ClientTimeouts timeouts;
+  // Non-empty when the settings are unusable (a malformed SOCKS_SERVER, a socks.conf with
+  // errors or unreadable), saying why: `config` is then an empty rule set and every connection
+  // but loopback is refused, IPv6 and UDP ones too, and no name is taken as local for want of
+  // a server (the preload's remote names still get placeholders, whose connects are refused).
+  std::string refusal;
 };
 
 // Builds a context. Problems (an unreadable SOCKS_CONF, grammar errors, a bad SOCKS_SERVER)
-// are appended to `problems` as "FILE:LINE:COLUMN: message" lines. A socks.conf with errors
-// gives an empty rule set: everything but loopback is denied rather than silently sent direct.
+// are appended to `problems`, one line each. Unusable settings fail closed (see `refusal`):
+// a malformed SOCKS_SERVER refuses everything but loopback whatever socks.conf says, and a
+// socks.conf with errors gives an empty rule set, rather than letting connections go direct.
 ClientContext build_context(const ClientEnvironment& env, std::vector<std::string>& problems,
                             ConfFileReader reader = &read_conf_file);
 

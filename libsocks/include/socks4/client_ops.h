@@ -12,10 +12,13 @@
 
 namespace socks4::client {
 
-// connect(2) routed by socks.conf: deny -> ECONNREFUSED, direct -> the real connect, sockd ->
-// CONNECT through the servers in order. Non-blocking sockets get EINPROGRESS, then EALREADY
-// while pending and EISCONN after (or the error, once); see client_table.h.
+// connect(2) routed by socks.conf: deny (or unusable settings) -> ECONNREFUSED, direct -> the real
+// connect, sockd -> CONNECT through the servers in order. Non-blocking sockets get EINPROGRESS,
+// then EALREADY while pending and EISCONN after (or the error, once); see client_table.h.
 int connect_socket(int fd, const sockaddr* address, socklen_t length);
+// Whether unusable settings (ClientContext::refusal) refuse a connect to `address` outright:
+// any IPv4 or IPv6 destination but loopback. Callers fail with ECONNREFUSED.
+bool refused_by_settings(int fd, const sockaddr* address, socklen_t length);
 // The same for a destination known by name (the preload's fake addresses): a 4a CONNECT when
 // routed through a server, a local lookup when direct. `port` in host byte order.
 int connect_socket_to_name(int fd, const std::string& name, uint16_t port);

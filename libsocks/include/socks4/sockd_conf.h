@@ -11,6 +11,7 @@
 // or `.suffix` for 4a requests, and directives for the daemon itself (see ServerSettings).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "socks4/ip_address.h"
 #include "socks4/proto.h"
 
 namespace socks4::conf {
@@ -26,10 +28,18 @@ enum class Action { kPermit, kDeny };
 enum class IdentdMode { kNone, kLoose, kStrict };  // n / i / I
 enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
 
+// An IPv4 address and mask ("10.0.0.0 255.0.0.0", "10.0.0.0/8") or an IPv6 prefix
+// ("[2001:db8::]/32"). An IPv4 one matches only IPv4 addresses and an IPv6 one only IPv6
+// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1).
 struct AddressMask {
-  uint32_t address = 0;  // host byte order
-  uint32_t mask = 0;     // 1 bits must match; 0.0.0.0 matches anything
-  bool matches(uint32_t ip) const { return (ip & mask) == (address & mask); }
+  uint32_t address = 0;  // IPv4, host byte order
+  uint32_t mask = 0;     // IPv4: 1 bits must match; 0.0.0.0 matches every IPv4 address
+  bool is_ipv6 = false;
+  std::array<uint8_t, 16> address6{};  // IPv6, network order, zero past the prefix
+  int prefix6 = 0;                     // IPv6 prefix length, 0..128
+
+  bool matches(const IpAddress& ip) const;
+  friend bool operator==(const AddressMask&, const AddressMask&) = default;
 };
 
 // A destination: an address/mask, or (4a only) a host name ("example.com") or a domain
@@ -146,11 +156,13 @@ ParseOutcome parse(std::string_view text, std::string_view file_name,
 ParseOutcome parse_file(const std::string& path, FileReader reader = &read_file,
                         ServiceLookup services = &lookup_tcp_service);
 
-// What a request looks like to the rules.
+// What a request looks like to the rules (sockd.conf(5), "How a request is matched").
 struct MatchInput {
   Command command = Command::kConnect;
-  uint32_t source_ip = 0;        // client's IPv4 (an IPv4-mapped IPv6 client is unmapped)
-  uint32_t destination_ip = 0;   // 0 when a 4a name is not resolved yet
+  IpAddress source;  // the client's address
+  // DSTIP, or the resolved address of a 4a name being considered; nullopt while a 4a name is
+  // not resolved (then only rules without an address destination can match).
+  std::optional<IpAddress> destination;
   std::string destination_name;  // 4a HOSTNAME, empty otherwise
   uint16_t destination_port = 0;
   std::string user;         // USERID the client sent
@@ -159,6 +171,10 @@ struct MatchInput {
 
 // The first matching rule, or nullptr (which means deny).
 const Rule* match(const Config& config, const MatchInput& input);
+
+// Whether some rule's destination is an address: then a 4a name must be resolved before the
+// rules can decide, and each of its addresses is decided on its own.
+bool rules_look_at_destination_address(const Config& config);
 
 // A rule in canonical sockd.conf syntax, for check mode and log lines, e.g.
 //   permit connect ?=I *=alice,bob 10.0.0.0/8 .example.com ge 1024 : cmd

@@ -17,28 +17,19 @@
 #include <string_view>
 #include <vector>
 
+#include "socks4/socks_conf_servers.h"
+
 namespace socks4::client {
 
 enum class RouteAction { kDeny, kDirect, kSockd };
 enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
 
-inline constexpr uint16_t kDefaultServerPort = 1080;
-
 // Bounds on what a file may hold; going over one is a diagnostic.
 inline constexpr size_t kMaxConfLineLength = 4096;
 inline constexpr size_t kMaxConfRules = 10000;
 inline constexpr size_t kMaxConfFileBytes = 4 << 20;
-inline constexpr size_t kMaxServersPerRule = 64;
 inline constexpr size_t kMaxUsersPerRule = 10000;
 inline constexpr size_t kMaxConfDiagnostics = 100;
-
-// One SOCKS server of an @= list or of SOCKS_SERVER. `host` is kept as written (an IPv4 literal
-// or a name, resolved only when used).
-struct ServerAddress {
-  std::string host;
-  uint16_t port = kDefaultServerPort;
-  friend bool operator==(const ServerAddress&, const ServerAddress&) = default;
-};
 
 struct RoutingRule {
   RouteAction action = RouteAction::kDeny;
@@ -81,11 +72,6 @@ std::optional<uint16_t> lookup_tcp_service(const std::string& name);  // /etc/se
 ConfParse parse_socks_conf(std::string_view text, std::string_view file_name,
                            ConfFileReader reader = &read_conf_file,
                            ServiceLookup services = &lookup_tcp_service);
-
-// Parses "host[:port][,host[:port]...]" (SOCKS_SERVER and @= lists). Returns nullopt and sets
-// `*error` on a malformed list.
-std::optional<std::vector<ServerAddress>> parse_server_list(std::string_view text,
-                                                            std::string* error);
 
 // A destination as the routing sees it: an address, a name (4a), or both.
 struct RouteQuery {

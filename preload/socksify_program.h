@@ -1,0 +1,28 @@
+// What socksify checks before exec: whether the program it is about to run is one the preload
+// library cannot reach, so that its connections would silently go direct. Statically linked
+// programs have no ELF interpreter, so LD_PRELOAD is never loaded; Go programs make their
+// own system calls (cgo ones too, for their network code).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace socks4::socksify {
+
+struct DirectProgram {
+  std::string path;    // the ELF file judged: the program, or the interpreter of a script
+  std::string reason;  // e.g. "statically linked (no ELF interpreter)"
+};
+
+// The file execvp(3) would run for `name`: `name` itself when it holds a '/', else the first
+// executable regular file along PATH (default "/bin:/usr/bin"); nullopt when there is none.
+std::optional<std::string> resolve_like_execvp(const std::string& name);
+
+// Judges the file execvp would run for `name`: a script by its interpreter (#!, followed at
+// most 4 levels deep, as the kernel does, and through "#!/usr/bin/env NAME" to NAME), an ELF
+// file by its program headers, notes and section names. nullopt when the preload can reach
+// the program, and whenever the answer is unknown (not found, unreadable, not ELF, a loop of
+// scripts): exec then reports its own error, or runs what it runs (busybox, sh -c ...).
+std::optional<DirectProgram> find_direct_program(const std::string& name);
+
+}  // namespace socks4::socksify

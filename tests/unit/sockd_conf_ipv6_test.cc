@@ -1,0 +1,88 @@
+// IPv6 in sockd.conf rules: "[addr]/len" prefixes, the colon before a shell command, and how
+// IPv4 and IPv6 rules meet normalised addresses (sockd.conf(5), "How a request is matched").
+#include <gtest/gtest.h>
+
+#include "sockd_conf_test_support.h"
+
+namespace socks4::conf::testing {
+namespace {
+
+Rule only_rule(const std::string& text) {
+  ParseOutcome outcome = parse_text(text);
+  EXPECT_TRUE(outcome.config) << joined_errors(outcome);
+  if (!outcome.config || outcome.config->rules.size() != 1) return Rule{};
+  return outcome.config->rules[0];
+}
+
+MatchInput from_to(const char* source, const char* destination, uint16_t port = 80) {
+  MatchInput input;
+  input.source = *parse_ip_address(source);
+  input.destination = *parse_ip_address(destination);
+  input.destination_port = port;
+  return input;
+}
+
+TEST(SockdConfIpv6, PrefixesParseAndFormatBack) {
+  Rule rule = only_rule("permit [2001:DB8:0:0::1]/32 [fe80::]/10 eq 22 : echo %a:%p\n");
+  EXPECT_TRUE(rule.source.is_ipv6);
+  EXPECT_EQ(rule.source.prefix6, 32);
+  EXPECT_EQ(rule.shell_command, "echo %a:%p");
+  // Bits past the prefix are cleared, the text is canonical, and it parses back the same.
+  const std::string text = to_string(rule);
+  EXPECT_EQ(text, "permit [2001:db8::]/32 [fe80::]/10 eq 22 : echo %a:%p");
+  EXPECT_EQ(only_rule(text + "\n").source, rule.source);
+}
+
+TEST(SockdConfIpv6, MalformedPrefixesAreErrorsWithColumns) {
+  struct Case {
+    const char* line;
+    const char* error;
+  };
+  for (const Case& c : {
+           Case{"permit [2001:db8::]\n", "sockd.conf:1:8: expected a source address: an IPv6"},
+           Case{"permit 2001:db8::/32\n", "sockd.conf:1:8: expected a source address"},
+           Case{"permit [2001:db8::]/129\n", "sockd.conf:1:8:"},
+           Case{"permit [2001:db8::x]/32\n", "sockd.conf:1:8:"},
+           Case{"permit [::1]/128\n", "write the IPv4 address instead"},
+           Case{"permit [::]/128\n", "write the IPv4 address instead"},
+           Case{"permit [::ffff:10.0.0.0]/104\n", "write the IPv4 address instead"},
+           Case{"permit 10.0.0.0/8 [::ffff:0:0]/96\n", "sockd.conf:1:19: expected a destination"},
+       }) {
+    ParseOutcome outcome = parse_text(c.line);
+    EXPECT_FALSE(outcome.config) << c.line;
+    EXPECT_NE(joined_errors(outcome).find(c.error), std::string::npos)
+        << c.line << joined_errors(outcome);
+  }
+}
+
+TEST(SockdConfIpv6, EachFamilyMatchesOnlyItsOwn) {
+  ParseOutcome outcome = parse_text(
+      "deny 0.0.0.0/0 [2001:db8::]/32\n"  // 1
+      "permit 0.0.0.0/0 0.0.0.0/0\n"      // 2
+      "permit [::]/0\n");                 // 3
+  ASSERT_TRUE(outcome.config) << joined_errors(outcome);
+  auto line = [&](const MatchInput& input) {
+    const Rule* rule = match(*outcome.config, input);
+    return rule ? rule->line : 0;
+  };
+  EXPECT_EQ(line(from_to("10.0.0.1", "2001:db8::5")), 1);
+  EXPECT_EQ(line(from_to("10.0.0.1", "2001:db9::5")), 0);  // an IPv4 rule: not IPv6
+  EXPECT_EQ(line(from_to("10.0.0.1", "192.0.2.1")), 2);
+  EXPECT_EQ(line(from_to("2001:db8::7", "2001:db9::5")), 3);
+  EXPECT_EQ(line(from_to("2001:db8::7", "192.0.2.1")), 3);
+  // The loopback and mapped forms are IPv4 hosts: IPv4 rules, never the IPv6 ones.
+  EXPECT_EQ(line(from_to("::1", "::ffff:192.0.2.1")), 2);
+}
+
+TEST(SockdConfIpv6, LoopbackDenyCoversEverySpelling) {
+  ParseOutcome outcome = parse_text("deny 0.0.0.0/0 127.0.0.0/8\npermit 127.0.0.0/8\n");
+  ASSERT_TRUE(outcome.config) << joined_errors(outcome);
+  for (const char* destination : {"127.0.0.1", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.9"}) {
+    const Rule* rule = match(*outcome.config, from_to("::1", destination));
+    ASSERT_NE(rule, nullptr) << destination;
+    EXPECT_EQ(rule->line, 1) << destination;
+  }
+}
+
+}  // namespace
+}  // namespace socks4::conf::testing
