@@ -219,6 +219,18 @@ std::vector<model::Rule> RuleGenerator::rules() {
     rule.destination = destination();
     if (chance(0.4)) rule.port = {static_cast<model::PortOp>(between(0, 5)), rule_port()};
   }
+  // Random rules seldom match; a catch-all at the end (IPv4, IPv6 or both) keeps permits and
+  // denies both common, and the rules before it decide the interesting cases.
+  if (chance(0.5)) {
+    const bool permit = chance(0.8);
+    for (const char* text : {"0.0.0.0/0", "[::]/0"}) {
+      if (chance(0.3)) continue;
+      model::Rule& rule = rules.emplace_back();
+      rule.permit = permit;
+      rule.source.is_v6 = text[0] == '[';
+      rule.source.text = text;
+    }
+  }
   return rules;
 }
 
@@ -255,7 +267,9 @@ model::Request RuleGenerator::request(const NameTable& table,
   }
   r.name = requested_name();
   if (profile_.check_mode) {
-    r.bare_name = chance(rules_have_address_destinations ? 0.03 : 0.3);
+    // A bare name only where no rule looks at addresses; the other case is a test of its own
+    // (RuleProperty.CheckModeWantsTheAddressesOfANameWhenRulesLookAtAddresses).
+    r.bare_name = !rules_have_address_destinations && chance(0.3);
     for (int i = between(1, 4); i > 0; --i) r.resolved.push_back(pick(profile_.resolvable));
     return r;
   }

@@ -163,6 +163,10 @@ int expected_check_exit(const std::vector<Rule>& rules, const Request& request) 
     if (some_rule_has_an_address_destination(rules)) return 2;
     return permitted(rules, request, std::nullopt) ? 0 : 1;
   }
+  if (!request.is_4a()) {
+    std::optional<Address> address = parse_address(request.address);
+    if (address && !address->is_v6 && address->v4 == 0) return 2;
+  }
   const std::vector<std::string> candidates =
       request.is_4a() ? request.resolved : std::vector<std::string>{request.address};
   for (const std::string& text : candidates) {

@@ -85,7 +85,8 @@ bool permitted(const std::vector<Rule>& rules, const Request& request,
                const std::optional<Address>& destination);
 
 // What `sockd -r` must exit with: 0 permit, 1 deny, 2 bad request (a bare name while some rule
-// has an address destination).
+// has an address destination; a plain destination of 0.0.0.0, also written :: or
+// ::ffff:0.0.0.0, which is no valid SOCKS 4 request: sockd(8), tests/unit/check_mode_test.cc).
 int expected_check_exit(const std::vector<Rule>& rules, const Request& request);
 // The request in check-mode form: "connect USER SOURCE DESTINATION PORT".
 std::string check_request_text(const Request& request);

@@ -58,7 +58,7 @@ std::optional<SocketAddress> socket_address(const std::string& ip, uint16_t port
 }
 
 UniqueFd connect_any_family(const std::string& source, const std::string& server, uint16_t port,
-                      std::chrono::milliseconds timeout) {
+                            std::chrono::milliseconds timeout) {
   std::optional<SocketAddress> from = socket_address(source, 0);
   std::optional<SocketAddress> to = socket_address(server, port);
   if (!from || !to || from->storage.ss_family != to->storage.ss_family) return {};
