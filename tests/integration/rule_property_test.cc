@@ -187,6 +187,23 @@ TEST(RuleProperty, CheckModeAgreesWithTheModel) {
   EXPECT_LT(permits, decisions * 9 / 10) << "the generator hardly ever produces a deny";
 }
 
+// MATCHING.md: a bare NAME while some rule has an address destination is a bad request (exit 2,
+// "give NAME=ADDRESS"): decided on its name alone it could be permitted where every address it
+// resolves to is denied. The random sets above give bare names only when no rule looks at
+// addresses.
+TEST(RuleProperty, CheckModeWantsTheAddressesOfANameWhenRulesLookAtAddresses) {
+  TempDir dir;
+  const std::string config =
+      dir.write("sockd.conf", "deny 0.0.0.0/0 10.0.0.0/8\npermit 0.0.0.0/0\n");
+  auto check = [&](const std::string& request) {
+    return run_command({sockd_binary(), "-f", config, "-r", request}, kCheckBound);
+  };
+  CommandResult resolved = check("connect - 192.0.2.7 www.example=10.1.2.3 80");
+  EXPECT_EQ(resolved.exit_code, 1) << resolved.out << resolved.err;
+  CommandResult bare = check("connect - 192.0.2.7 www.example 80");
+  EXPECT_EQ(bare.exit_code, 2) << "stdout: " << bare.out << "stderr: " << bare.err;
+}
+
 // ---- live server ---------------------------------------------------------------------------
 
 // The request's bytes, built here: encode_request() refuses DSTIP 0.0.0.0, which the test
