@@ -8,6 +8,7 @@
 // a soak. A disagreement is shrunk (rules dropped and simplified, then the request) and printed.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -39,6 +40,8 @@ constexpr int kRequestsPerCheckSet = 10;
 // socket that refuses at 127.0.0.9 (and at all five on the closed port).
 const std::vector<std::string> kListening = {"127.0.0.1", "127.0.0.2", "127.3.4.5", "::1"};
 const std::vector<std::string> kRefusing = {"127.0.0.9"};
+// In sockd's resolv.conf, to be ignored: a 4a name is resolved exactly as given.
+constexpr const char* kSearchList = "search corp.test\noptions ndots:9\n";
 
 uint64_t run_seed() {
   if (const char* text = std::getenv("RULE_PROPERTY_SEED")) return std::strtoull(text, nullptr, 0);
@@ -235,7 +238,7 @@ class LiveServer {
   LiveServer(const std::vector<model::Rule>& rules, const NameTable& table) : dns_(table) {
     SockdOptions options;
     options.full_config = "hosts_file " + files_.write("hosts", "# none\n") + "\nresolv_conf " +
-                          files_.write("resolv.conf", dns_.resolv_conf(2, 2)) +
+                          files_.write("resolv.conf", dns_.resolv_conf(2, 2) + kSearchList) +
                           "\ntimeout connect 5\nbind_requires_connect no\n" +
                           model::to_config(rules);
     options.extra_args = {"-t", "2", "-l", "[::1]:0"};
@@ -314,7 +317,7 @@ TEST(RuleProperty, LiveServerAgreesWithTheModel) {
     });
   };
   const auto begun = Clock::now();
-  int sent = 0, granted = 0, names = 0, connects_granted = 0;
+  int sent = 0, granted = 0, names = 0, connects_granted = 0, names_not_looked_up = 0;
   std::vector<DnsStub::Query> first_queries;
   for (int server = 0; server < servers; ++server) {
     const std::vector<model::Rule> rules = generator.rules();
@@ -346,12 +349,39 @@ TEST(RuleProperty, LiveServerAgreesWithTheModel) {
     for (int i = 0; i < requests; ++i) {
       Case c{rules, generator.request(table, has_address_destination(rules))};
       std::string why;
+      const size_t queries_before = live.dns().query_log().size();
       const int reply = live.reply_to(c.request, &why);
+      const std::vector<DnsStub::Query> queries = live.dns().query_log();
       ++sent;
       if (c.request.is_4a()) ++names;
       if (reply == 90) ++granted;
       if (reply == 90 && c.request.command == model::Command::kConnect) ++connects_granted;
-      if (reply == expected(c)) continue;
+      if (reply == expected(c)) {
+        // The DNS side: only the name as sent, never with the search list; and with no address
+        // rule, a name the rules deny is refused before any query. (A query the reply waited
+        // for is logged before the reply is sent.)
+        const size_t asked = queries.size() - queries_before;
+        std::string name = c.request.name;
+        if (!name.empty() && name.back() == '.') name.pop_back();
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        for (size_t q = queries_before; q < queries.size(); ++q) {
+          if (queries[q].name == name) continue;
+          ADD_FAILURE() << "sockd asked the DNS for " << queries[q].name << ", not " << name
+                        << " (the search list is not to be used)\n"
+                        << describe_live(c, table);
+          return;
+        }
+        if (c.request.is_4a() && !has_address_destination(rules)) {
+          if (model::permitted(rules, c.request, std::nullopt))
+            EXPECT_GT(asked, 0u) << describe_live(c, table);
+          else
+            EXPECT_EQ(asked, 0u) << "a name the rules deny was looked up\n"
+                                 << describe_live(c, table);
+          if (!model::permitted(rules, c.request, std::nullopt)) ++names_not_looked_up;
+        }
+        if (::testing::Test::HasFailure()) return;
+        continue;
+      }
       const std::string observed = reply < 0 ? why : std::to_string(reply);
       const Case smallest = shrink(c, fails);
       std::string seen;
@@ -372,7 +402,8 @@ TEST(RuleProperty, LiveServerAgreesWithTheModel) {
   EXPECT_EQ(open.accepted(), connects_granted);
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - begun).count();
   std::cout << "[ measure  ] " << servers << " live sockd, " << sent << " requests (" << names
-            << " 4a, " << granted << " granted) in " << took
+            << " 4a, " << granted << " granted, " << names_not_looked_up
+            << " names denied before DNS) in " << took
             << " ms; destinations accepted: " << open.accepted() << "\n";
   std::string order;
   for (size_t i = 0; i < first_queries.size() && i < 6; ++i)
