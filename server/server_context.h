@@ -18,9 +18,9 @@ namespace sockd {
 struct ActiveConfig {
   socks4::conf::Config config;
   std::string source;  // the file it came from, or "built-in"
-  // True if some rule's destination is an address (even 0.0.0.0/0, which matches IPv4 only):
-  // then a 4a request can only be decided once its name is resolved. Otherwise the name alone
-  // decides, before any DNS (and each resolved address is still checked afterwards).
+  // True if some rule's destination is an address other than 0.0.0.0/0: then a 4a request can
+  // only be decided once its name is resolved. Otherwise the name alone decides, before any
+  // DNS (and each resolved address is still checked afterwards).
   bool rules_need_resolved_address = false;
   // True if the global identd mode or some rule's ?= may call for an identd query.
   bool identd_may_be_needed = false;

@@ -30,7 +30,9 @@ enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
 
 // An IPv4 address and mask ("10.0.0.0 255.0.0.0", "10.0.0.0/8") or an IPv6 prefix
 // ("[2001:db8::]/32"). An IPv4 one matches only IPv4 addresses and an IPv6 one only IPv6
-// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1).
+// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1) -- except an
+// IPv4 mask of 0 (0.0.0.0/0), which has always meant "anywhere" in sockd.conf and matches
+// every address: `deny ... 0.0.0.0/0 eq 25` must not let IPv6 through.
 struct AddressMask {
   uint32_t address = 0;  // IPv4, host byte order
   uint32_t mask = 0;     // IPv4: 1 bits must match; 0.0.0.0 matches every IPv4 address
@@ -38,6 +40,7 @@ struct AddressMask {
   std::array<uint8_t, 16> address6{};  // IPv6, network order, zero past the prefix
   int prefix6 = 0;                     // IPv6 prefix length, 0..128
 
+  bool matches_everything() const { return !is_ipv6 && mask == 0; }
   bool matches(const IpAddress& ip) const;
   friend bool operator==(const AddressMask&, const AddressMask&) = default;
 };
@@ -172,8 +175,8 @@ struct MatchInput {
 // The first matching rule, or nullptr (which means deny).
 const Rule* match(const Config& config, const MatchInput& input);
 
-// Whether some rule's destination is an address: then a 4a name must be resolved before the
-// rules can decide, and each of its addresses is decided on its own.
+// Whether some rule's destination is an address that does not match everything: then a 4a
+// name must be resolved before the rules can decide (each of its addresses on its own).
 bool rules_look_at_destination_address(const Config& config);
 
 // A rule in canonical sockd.conf syntax, for check mode and log lines, e.g.
