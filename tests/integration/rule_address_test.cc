@@ -60,7 +60,9 @@ class LoopbackDeniedTest : public SockdTest {
     ASSERT_TRUE(v4_.port());
     v6_ = listen_ipv6_loopback(v4_.port());
     ASSERT_TRUE(v6_) << "cannot listen on [::1]:" << v4_.port() << ": " << strerror(errno);
-    SockdOptions options = with_config("deny 0.0.0.0/0 127.0.0.0/8\npermit 127.0.0.0/8\n");
+    // Without the primary-connection check, which would hide a BIND to this host.
+    SockdOptions options =
+        with_config("bind_requires_connect no\ndeny 0.0.0.0/0 127.0.0.0/8\npermit 127.0.0.0/8\n");
     options.hosts = "0.0.0.0 zero.test\n::1 six.test\n127.0.0.1 four.test\n";
     ASSERT_NO_FATAL_FAILURE(start_sockd(options));
   }
@@ -90,12 +92,27 @@ TEST_F(LoopbackDeniedTest, PlainSocks4ToTheDeniedAddressIsRefused) {
 
 TEST_F(LoopbackDeniedTest, Socks4aNamesOfLoopbackAreRefusedLikeItsAddress) {
   for (const char* name : {"::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "six.test", "four.test"})
-    expect_refused_without_connecting(name, "denied by rule, line 3");
+    expect_refused_without_connecting(name, "denied by rule, line 4");
 }
 
 TEST_F(LoopbackDeniedTest, ThisHostAddressesAreNeverAllowed) {
   for (const char* name : {"0.0.0.0", "::", "zero.test"})
     expect_refused_without_connecting(name, "is never allowed");
+}
+
+// A 4a BIND to this host would listen for an inbound connection from nowhere in particular.
+TEST_F(LoopbackDeniedTest, Socks4aBindToThisHostIsRefused) {
+  for (const char* name : {"0.0.0.0", "::", "zero.test"}) {
+    std::vector<uint8_t> request = connect_request_4a(name, 21);
+    request[1] = static_cast<uint8_t>(Command::kBind);
+    std::optional<Reply> reply;
+    EXPECT_FALSE(open_relay(port(), request, &reply)) << name;
+    ASSERT_TRUE(reply) << name;
+    EXPECT_EQ(reply->code, ReplyCode::kRejected) << name;
+    EXPECT_FALSE(sockd().log_lines_with({"BIND", name, "is never allowed"}).empty())
+        << name << "\n"
+        << sockd().log();
+  }
 }
 
 // The server and `sockd -r` give the same answer for a name resolving to ::1.
@@ -104,7 +121,7 @@ TEST_F(LoopbackDeniedTest, CheckModeAgrees) {
       {sockd_binary(), "-f", sockd().config_path(), "-r", "connect - 127.0.0.1 six.test=::1 80"},
       kBound);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find(":3: deny 0.0.0.0/0 127.0.0.0/8\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":4: deny 0.0.0.0/0 127.0.0.0/8\n"), std::string::npos) << r.out;
 }
 
 TEST(Ipv6Client, IsMatchedByItsOwnAddressNotAsZero) {
@@ -118,7 +135,7 @@ TEST(Ipv6Client, IsMatchedByItsOwnAddressNotAsZero) {
       request_from_ipv6(sockd.port(), connect_request("127.0.0.1", destination.port()));
   ASSERT_TRUE(reply) << sockd.log();
   EXPECT_EQ(reply->code, ReplyCode::kRejected) << sockd.log();
-  EXPECT_TRUE(sockd.wait_for_log("denied by rule, line 3", kBound)) << sockd.log();
+  EXPECT_TRUE(sockd.wait_for_log("denied by rule, line 4", kBound)) << sockd.log();
   EXPECT_EQ(destination.accepted(), 0);
 }
 
