@@ -103,6 +103,7 @@ class Session : private WatchedSocket::Handler {
   std::optional<BindListener> bind_listener_;
   // BIND: the DSTIP (host order) the inbound connection must come from.
   uint32_t bind_destination_ = 0;
+  bool client_ended_ = false;  // BIND: the client half-closed while waiting
   std::optional<IdentdQuery> identd_query_;
   std::optional<IdentdResult> identd_;  // once identd has been asked
   std::optional<RuleVerdict> first_denial_;

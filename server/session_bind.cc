@@ -2,7 +2,8 @@
 // connection check, listen on the address that faces DSTIP, send the first reply with that
 // address and port, accept one inbound connection, check that it comes from DSTIP, send the
 // second reply and hand both sockets to a Relay. The session's timer bounds the wait; the
-// listener closes with the session (client gone, time limit) or right after its one accept.
+// listener closes with the session (client failed, time limit) or right after its one accept.
+// A client's half-close while waiting is kept for the relay.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -106,20 +107,28 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
 void Session::read_while_awaiting_inbound() {
   // Edge-triggered: read until EAGAIN. A full buffer leaves the rest in the kernel until the
   // relay starts (the timer still bounds this).
-  while (early_size_ < buffer_.size()) {
+  while (early_size_ < buffer_.size() && !client_ended_) {
     ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       client_->readable = false;
       return;
     }
-    if (n <= 0) {
-      // The client gave up: the session ends, and the listener with it (first, so the port
+    if (n == 0) {
+      // A half-close (sockd cannot tell it from a close): the client has sent all it will, and
+      // may still want what the application server sends back. Keep waiting, as CONNECT does
+      // while connecting; `readable` stays set, so the relay reads the EOF again and passes it
+      // on. The timer and a reset still end the wait.
+      client_ended_ = true;
+      log::debug("%s %s%s: client half-closed while waiting for the inbound connection",
+                 peer_text_.c_str(), describe().c_str(), resolved_text_.c_str());
+      return;
+    }
+    if (n < 0) {
+      // The client failed: the session ends, and the listener with it (first, so the port
       // refuses before the log line tells of it).
       bind_listener_.reset();
-      const std::string why =
-          n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
-      drop(describe() + resolved_text_ + " -> closed (" + why +
+      drop(describe() + resolved_text_ + " -> closed (client failed: " + strerror(errno) +
            " while waiting for the inbound connection)");
       return;
     }
