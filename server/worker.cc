@@ -151,7 +151,13 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
     reject_at_once(client.get());
     return;
   }
-  ClientSlot slot(context_.open_clients);
+  std::optional<SourceLimits::Admitted> source =
+      context_.sources.admit(peer, active->connections_per_source, active->negotiations_per_source);
+  if (!source) {
+    reject_at_once(client.get());  // after the log line (if any) that admit() wrote
+    return;
+  }
+  ClientSlot slot(context_.open_clients, std::move(*source));
   auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
                                    std::move(active), std::move(slot));
   session->start(session);  // may end the session at once
