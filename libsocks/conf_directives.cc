@@ -14,7 +14,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 12> kDirectives{"listen",
+constexpr std::array<const char*, 14> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -25,7 +25,9 @@ constexpr std::array<const char*, 12> kDirectives{"listen",
                                                   "max_connections",
                                                   "bind_requires_connect",
                                                   "max_connections_per_source",
-                                                  "max_negotiations_per_source"};
+                                                  "max_negotiations_per_source",
+                                                  "max_binds_per_connection",
+                                                  "max_binds_per_source"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -201,6 +203,12 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
     return parse_limit_or_auto(cursor, settings.max_connections_per_source);
   if (name == "max_negotiations_per_source")
     return parse_limit_or_auto(cursor, settings.max_negotiations_per_source);
+  if (name == "max_binds_per_connection")
+    return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
+                       settings.max_binds_per_connection);
+  if (name == "max_binds_per_source")
+    return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
+                       settings.max_binds_per_source);
   return take_number(cursor, 0, kMaxConnectionsLimit, "a connection count",
                      settings.max_connections);
 }

@@ -59,7 +59,7 @@ struct ServerContext {
   SharedConfig config;
   bool use_splice = true;
   std::atomic<int> open_clients{0};      // accepted and not yet closed, all workers
-  PrimaryConnections primaries;          // established CONNECTs, for granting BIND
+  PrimaryConnections primaries;          // established CONNECTs and waiting BINDs
   SourceLimits sources;                  // connections and negotiations per client address
   ShellRunner shell;                     // the commands of sockd.conf rules
   DescriptorReserve descriptor_reserve;  // for refusing clients when descriptors run out

@@ -80,6 +80,9 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //                                 auto (default) = a quarter of the descriptor limit
 //   max_negotiations_per_source N|auto  clients per address whose request is not complete yet;
 //                                 0 = no limit; auto (default) = an eighth of the descriptor limit
+//   max_binds_per_connection N    BINDs waiting for their inbound connection per client address
+//                                 and DSTIP (the primary connection); 0 = no limit (default 4)
+//   max_binds_per_source N        BINDs waiting per client address; 0 = no limit (default 32)
 inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
 
 struct ServerSettings {
@@ -100,6 +103,8 @@ struct ServerSettings {
   bool bind_requires_connect = true;
   int max_connections_per_source = kAutoLimit;
   int max_negotiations_per_source = kAutoLimit;
+  int max_binds_per_connection = 4;
+  int max_binds_per_source = 32;
 };
 
 struct Config {
