@@ -89,6 +89,15 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   max_connections N             clients held at once; 0 = bounded only by descriptors
 //   bind_requires_connect yes|no  grant BIND only while the client holds a CONNECT to the BIND's
 //                                 DSTIP through this sockd (default yes)
+//   max_connections_per_source N|auto   clients held at once per client address; 0 = no limit;
+//                                 auto (default) = a quarter of the descriptor limit
+//   max_negotiations_per_source N|auto  clients per address whose request is not complete yet;
+//                                 0 = no limit; auto (default) = an eighth of the descriptor limit
+//   max_binds_per_connection N    BINDs waiting for their inbound connection per client address
+//                                 and DSTIP (the primary connection); 0 = no limit (default 4)
+//   max_binds_per_source N        BINDs waiting per client address; 0 = no limit (default 32)
+inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
+
 struct ServerSettings {
   std::vector<ListenAddress> listen;  // empty: the built-in default 127.0.0.1:1080
   int negotiate_timeout_s = 30;
@@ -105,6 +114,10 @@ struct ServerSettings {
   std::string hosts_file = "/etc/hosts";
   int max_connections = 0;
   bool bind_requires_connect = true;
+  int max_connections_per_source = kAutoLimit;
+  int max_negotiations_per_source = kAutoLimit;
+  int max_binds_per_connection = 4;
+  int max_binds_per_source = 32;
 };
 
 struct Config {
