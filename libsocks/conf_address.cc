@@ -54,6 +54,7 @@ std::optional<AddressMask> parse_cidr(std::string_view text) {
 }
 
 bool AddressMask::matches(const IpAddress& ip) const {
+  if (matches_everything()) return true;
   if (ip.is_ipv6 != is_ipv6) return false;
   if (!is_ipv6) return (ip.ipv4_host_order() & mask) == (address & mask);
   const int whole = prefix6 / 8, bits = prefix6 % 8;

@@ -14,7 +14,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 10> kDirectives{"listen",
+constexpr std::array<const char*, 14> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -23,7 +23,11 @@ constexpr std::array<const char*, 10> kDirectives{"listen",
                                                   "resolv_conf",
                                                   "hosts_file",
                                                   "max_connections",
-                                                  "bind_requires_connect"};
+                                                  "bind_requires_connect",
+                                                  "max_connections_per_source",
+                                                  "max_negotiations_per_source",
+                                                  "max_binds_per_connection",
+                                                  "max_binds_per_source"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -164,6 +168,24 @@ std::optional<LineError> parse_yes_no(TokenCursor& cursor, std::string_view name
   return std::nullopt;
 }
 
+// A per-source limit: a count, or `auto` (kAutoLimit: sockd derives it from its descriptor limit).
+std::optional<LineError> parse_limit_or_auto(TokenCursor& cursor, int& out) {
+  if (!cursor.at_end() && equals_ignore_case(cursor.peek().text, "auto")) {
+    out = kAutoLimit;
+    cursor.take();
+    return std::nullopt;
+  }
+  auto value =
+      cursor.at_end() ? std::nullopt : parse_count(cursor.peek().text, kMaxConnectionsLimit);
+  if (!value) {
+    return expected(cursor, "a connection count (a whole number from 0 to " +
+                                std::to_string(kMaxConnectionsLimit) + ") or auto");
+  }
+  out = *value;
+  cursor.take();
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
@@ -177,6 +199,16 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
   if (name == "hosts_file") return parse_path(cursor, settings.hosts_file);
   if (name == "bind_requires_connect")
     return parse_yes_no(cursor, name, settings.bind_requires_connect);
+  if (name == "max_connections_per_source")
+    return parse_limit_or_auto(cursor, settings.max_connections_per_source);
+  if (name == "max_negotiations_per_source")
+    return parse_limit_or_auto(cursor, settings.max_negotiations_per_source);
+  if (name == "max_binds_per_connection")
+    return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
+                       settings.max_binds_per_connection);
+  if (name == "max_binds_per_source")
+    return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
+                       settings.max_binds_per_source);
   return take_number(cursor, 0, kMaxConnectionsLimit, "a connection count",
                      settings.max_connections);
 }

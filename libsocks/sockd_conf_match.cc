@@ -26,9 +26,10 @@ bool name_matches(std::string_view pattern, std::string_view host) {
 }
 
 // A name matches the 4a name as sent, never an address; an address matches the DSTIP or the
-// resolved address under consideration, never an unresolved name.
+// resolved address under consideration, and an unresolved name only if it matches everything.
 bool destination_matches(const Destination& destination, const MatchInput& input) {
   if (!destination.name.empty()) return name_matches(destination.name, input.destination_name);
+  if (destination.address.matches_everything()) return true;
   return input.destination && destination.address.matches(*input.destination);
 }
 
@@ -60,7 +61,8 @@ const Rule* match(const Config& config, const MatchInput& input) {
 
 bool rules_look_at_destination_address(const Config& config) {
   return std::any_of(config.rules.begin(), config.rules.end(), [](const Rule& rule) {
-    return rule.destination && rule.destination->name.empty();
+    return rule.destination && rule.destination->name.empty() &&
+           !rule.destination->address.matches_everything();
   });
 }
 

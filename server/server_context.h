@@ -12,18 +12,23 @@
 #include "descriptor_reserve.h"
 #include "shell_runner.h"
 #include "socks4/sockd_conf.h"
+#include "source_limits.h"
 
 namespace sockd {
 
 struct ActiveConfig {
   socks4::conf::Config config;
   std::string source;  // the file it came from, or "built-in"
-  // True if some rule's destination is an address (even 0.0.0.0/0, which matches IPv4 only):
-  // then a 4a request can only be decided once its name is resolved. Otherwise the name alone
-  // decides, before any DNS (and each resolved address is still checked afterwards).
+  // True if some rule's destination is an address other than 0.0.0.0/0: then a 4a request can
+  // only be decided once its name is resolved. Otherwise the name alone decides, before any
+  // DNS (and each resolved address is still checked afterwards).
   bool rules_need_resolved_address = false;
   // True if the global identd mode or some rule's ?= may call for an identd query.
   bool identd_may_be_needed = false;
+  // max_connections_per_source and max_negotiations_per_source with `auto` worked out from the
+  // descriptor limit when the configuration was loaded; 0 = no limit.
+  int connections_per_source = 0;
+  int negotiations_per_source = 0;
 };
 
 std::shared_ptr<const ActiveConfig> make_active_config(socks4::conf::Config config,
@@ -55,30 +60,45 @@ struct ServerContext {
   SharedConfig config;
   bool use_splice = true;
   std::atomic<int> open_clients{0};      // accepted and not yet closed, all workers
-  PrimaryConnections primaries;          // established CONNECTs, for granting BIND
+  PrimaryConnections primaries;          // established CONNECTs and waiting BINDs
+  SourceLimits sources;                  // connections and negotiations per client address
   ShellRunner shell;                     // the commands of sockd.conf rules
   DescriptorReserve descriptor_reserve;  // for refusing clients when descriptors run out
 };
 
-// Counts one accepted client in ServerContext::open_clients for as long as it lives; moves with
+// Counts one accepted client in ServerContext::open_clients, and in its address's
+// SourceLimits, for as long as it lives (its negotiation until end_negotiation()); moves with
 // the client from Session to Relay.
 class ClientSlot {
  public:
   ClientSlot() = default;
-  explicit ClientSlot(std::atomic<int>& counter) : counter_(&counter) {
+  ClientSlot(std::atomic<int>& counter, SourceLimits::Admitted source)
+      : counter_(&counter),
+        connection_(std::move(source.connection)),
+        negotiation_(std::move(source.negotiation)) {
     counter.fetch_add(1, std::memory_order_relaxed);
   }
-  ClientSlot(ClientSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  ClientSlot(ClientSlot&& other) noexcept
+      : counter_(std::exchange(other.counter_, nullptr)),
+        connection_(std::move(other.connection_)),
+        negotiation_(std::move(other.negotiation_)) {}
   ClientSlot& operator=(ClientSlot&& other) noexcept {
     std::swap(counter_, other.counter_);
+    std::swap(connection_, other.connection_);
+    std::swap(negotiation_, other.negotiation_);
     return *this;
   }
   ~ClientSlot() {
     if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
   }
 
+  // The client's request is complete: it no longer counts against max_negotiations_per_source.
+  void end_negotiation() { negotiation_ = SourceHold(); }
+
  private:
   std::atomic<int>* counter_ = nullptr;
+  SourceHold connection_;
+  SourceHold negotiation_;
 };
 
 }  // namespace sockd

@@ -140,6 +140,7 @@ void Session::read_early_data() {
 
 void Session::dispatch() {
   phase_ = Phase::kConnecting;
+  slot_.end_negotiation();  // the request is complete: the server's turn
   if (log::debug_enabled()) {
     log::debug("%s request %s, %zu bytes after it", peer_text_.c_str(), describe().c_str(),
                early_size_);

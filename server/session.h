@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "bind_listener.h"
+#include "bind_primaries.h"
+#include "bind_waiter.h"
 #include "connector.h"
 #include "dns_lookup.h"
 #include "endpoint.h"
@@ -56,6 +58,8 @@ class Session : private WatchedSocket::Handler {
   void on_bind_resolved(int error, AddrinfoPtr result);
   void listen_for_inbound(uint32_t destination_ip);
   void read_while_awaiting_inbound();
+  // The last primary CONNECT this BIND depends on has closed (called on this thread).
+  void on_primary_closed();
   void on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from);
   // A BIND reply naming `address` (where sockd listens, or where the inbound connection is from).
   bool send_bind_reply(socks4::ReplyCode code, const Endpoint& address);
@@ -108,6 +112,11 @@ class Session : private WatchedSocket::Handler {
   std::optional<BindListener> bind_listener_;
   // BIND: the DSTIP (host order) the inbound connection must come from.
   uint32_t bind_destination_ = 0;
+  // BIND, while waiting for the inbound connection: counted against the BIND limits, and
+  // told (through the weak handle the registry keeps) when the primary connection closes.
+  std::shared_ptr<BindWaiter> bind_waiter_;
+  std::optional<WaitingBind> waiting_bind_;
+  bool client_ended_ = false;  // BIND: the client half-closed while waiting
   std::optional<IdentdQuery> identd_query_;
   std::optional<IdentdResult> identd_;  // once identd has been asked
   std::optional<RuleVerdict> first_denial_;

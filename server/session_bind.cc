@@ -2,7 +2,8 @@
 // connection check, listen on the address that faces DSTIP, send the first reply with that
 // address and port, accept one inbound connection, check that it comes from DSTIP, send the
 // second reply and hand both sockets to a Relay. The session's timer bounds the wait; the
-// listener closes with the session (client gone, time limit) or right after its one accept.
+// listener closes with the session (client failed, time limit, primary connection closed) or
+// right after its one accept. A client's half-close while waiting is kept for the relay.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -70,8 +71,16 @@ void Session::on_bind_resolved(int error, AddrinfoPtr result) {
 void Session::listen_for_inbound(uint32_t destination_ip) {
   const auto& settings = config_->config.settings;
   const Endpoint destination = Endpoint::ipv4(destination_ip, 0);
-  if (settings.bind_requires_connect && !worker_.context().primaries.holds(peer_, destination)) {
-    reject("no CONNECT to " + destination.address_text() + " from this client");
+  // Checked and counted in one step, so that a primary closing meanwhile is never missed.
+  bind_waiter_ = std::make_shared<BindWaiter>(BindWaiter{[this] { on_primary_closed(); }});
+  std::string refusal;
+  waiting_bind_ = worker_.context().primaries.admit_bind(
+      peer_, destination,
+      {settings.bind_requires_connect, settings.max_binds_per_connection,
+       settings.max_binds_per_source},
+      worker_.bind_wakeups(), bind_waiter_, &refusal);
+  if (!waiting_bind_) {
+    reject(refusal);
     return;
   }
   bind_destination_ = destination_ip;
@@ -103,20 +112,28 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
 void Session::read_while_awaiting_inbound() {
   // Edge-triggered: read until EAGAIN. A full buffer leaves the rest in the kernel until the
   // relay starts (the timer still bounds this).
-  while (early_size_ < buffer_.size()) {
+  while (early_size_ < buffer_.size() && !client_ended_) {
     ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       client_->readable = false;
       return;
     }
-    if (n <= 0) {
-      // The client gave up: the session ends, and the listener with it (first, so the port
+    if (n == 0) {
+      // A half-close (sockd cannot tell it from a close): the client has sent all it will, and
+      // may still want what the application server sends back. Keep waiting, as CONNECT does
+      // while connecting; `readable` stays set, so the relay reads the EOF again and passes it
+      // on. The timer, the primary connection and a reset still end the wait.
+      client_ended_ = true;
+      log::debug("%s %s%s: client half-closed while waiting for the inbound connection",
+                 peer_text_.c_str(), describe().c_str(), resolved_text_.c_str());
+      return;
+    }
+    if (n < 0) {
+      // The client failed: the session ends, and the listener with it (first, so the port
       // refuses before the log line tells of it).
       bind_listener_.reset();
-      const std::string why =
-          n == 0 ? "client went away" : std::string("client failed: ") + strerror(errno);
-      drop(describe() + resolved_text_ + " -> closed (" + why +
+      drop(describe() + resolved_text_ + " -> closed (client failed: " + strerror(errno) +
            " while waiting for the inbound connection)");
       return;
     }
@@ -125,8 +142,15 @@ void Session::read_while_awaiting_inbound() {
   }
 }
 
+void Session::on_primary_closed() {
+  if (phase_ != Phase::kAwaitingInbound || !bind_listener_) return;
+  bind_listener_.reset();  // the port refuses before the client hears of it
+  reject("primary connection closed");
+}
+
 void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from) {
   bind_listener_.reset();  // already closed; nothing of it is in use any more
+  waiting_bind_.reset();   // no longer waiting: the limits and the primary are done with it
   if (error != 0) {
     reject(std::string("cannot accept the inbound connection: ") + strerror(error));
     return;

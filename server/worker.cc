@@ -99,13 +99,15 @@ void Worker::join() {
 
 void Worker::request_stop() {
   stop_requested_ = true;
-  uint64_t one = 1;
-  ssize_t ignored = write(control_.get(), &one, sizeof one);
-  (void)ignored;
+  wake();
 }
 
 void Worker::request_reload() {
   reload_requested_ = true;
+  wake();
+}
+
+void Worker::wake() {
   uint64_t one = 1;
   ssize_t ignored = write(control_.get(), &one, sizeof one);
   (void)ignored;
@@ -121,6 +123,11 @@ void Worker::on_control(evutil_socket_t fd, short, void* arg) {
     return;
   }
   if (self->reload_requested_.exchange(false)) self->reload_resolver();
+  // BINDs whose primary connection closed (posted by whichever thread held it). A BIND that
+  // ended meanwhile is gone from its weak handle.
+  for (const std::weak_ptr<BindWaiter>& posted : self->bind_wakeups_.take_all()) {
+    if (std::shared_ptr<BindWaiter> waiter = posted.lock()) waiter->primary_closed();
+  }
 }
 
 void Worker::reload_resolver() {
@@ -151,7 +158,13 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
     reject_at_once(client.get());
     return;
   }
-  ClientSlot slot(context_.open_clients);
+  std::optional<SourceLimits::Admitted> source =
+      context_.sources.admit(peer, active->connections_per_source, active->negotiations_per_source);
+  if (!source) {
+    reject_at_once(client.get());  // after the log line (if any) that admit() wrote
+    return;
+  }
+  ClientSlot slot(context_.open_clients, std::move(*source));
   auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
                                    std::move(active), std::move(slot));
   session->start(session);  // may end the session at once

@@ -1,7 +1,7 @@
 // One event-loop thread: its own event_base, resolver, listening sockets (SO_REUSEPORT lets
 // the kernel spread clients over the workers), pools, and the sessions and relays it owns.
-// Other threads talk to it only through an eventfd (stop, reload), so no libevent object is
-// ever shared between threads.
+// Other threads talk to it only through an eventfd (stop, reload, a waiting BIND's primary
+// connection closed), so no libevent object is ever shared between threads.
 #pragma once
 
 #include <atomic>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "acceptor.h"
+#include "bind_waiter.h"
 #include "libevent_ptr.h"
 #include "pools.h"
 #include "relay.h"
@@ -42,6 +43,8 @@ class Worker {
   evdns_base* dns() const { return dns_.get(); }
   Pools& pools() { return pools_; }
   ServerContext& context() { return context_; }
+  // Where other threads post news for this worker's waiting BINDs (thread-safe).
+  BindWakeups& bind_wakeups() { return bind_wakeups_; }
   // A libevent "common timeout" for `seconds`: thousands of equal timers cost O(1) each.
   const timeval* timeout(int seconds);
   void start_relay(Relay::Params params);
@@ -53,13 +56,15 @@ class Worker {
   void run();
   void accept_client(socks4::UniqueFd client, const Endpoint& peer);
   void reload_resolver();
+  void wake();  // brings on_control() round on this worker's thread (any thread)
 
   ServerContext& context_;
   int index_;
   std::vector<socks4::UniqueFd> listen_sockets_;  // until init() hands them to the acceptor
-  socks4::UniqueFd control_;                      // eventfd: stop/reload requests
+  socks4::UniqueFd control_;                      // eventfd: stop, reload, BIND wake-ups
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
+  BindWakeups bind_wakeups_{[this] { wake(); }};
   Pools pools_;
   std::map<int, timeval> timeouts_;  // seconds -> (common) timeout
   // Destroyed in reverse order: connections first, then the resolver, then the base.

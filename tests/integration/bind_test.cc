@@ -1,6 +1,6 @@
 // sockd's BIND on loopback: the first reply names where sockd listens, the application
 // server's connection from DSTIP gets the second reply and a relay; a connection from elsewhere,
-// a BIND without a primary CONNECT, a deny rule, a client that leaves and the time limit all get
+// a BIND without a primary CONNECT, a deny rule, a client that fails and the time limit all get
 // 91 or a close, and leave no descriptor behind.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -169,15 +169,21 @@ TEST_F(BindTest, BindRequiresConnectNoGrantsWithoutPrimary) {
   EXPECT_EQ(second_->code, ReplyCode::kGranted);
 }
 
-TEST_F(BindTest, ClientLeavingWhileWaitingClosesTheListener) {
+// A close (FIN) looks like a half-close, which is kept for the relay (bind_half_close_test.cc);
+// a client that fails (here: a reset) ends the wait.
+TEST_F(BindTest, ClientFailingWhileWaitingClosesTheListener) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   ASSERT_NO_FATAL_FAILURE(open_primary());
   const int baseline = open_descriptors(sockd().pid());
   ASSERT_GT(baseline, 0);
   ASSERT_NO_FATAL_FAILURE(bind_granted());
   EXPECT_EQ(open_descriptors(sockd().pid()), baseline + 2) << "the client and the listener";
+  linger abort{1, 0};
+  ASSERT_EQ(setsockopt(client_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort), 0);
   client_.reset();
-  ASSERT_TRUE(sockd().wait_for_log("client went away while waiting", kBound)) << sockd().log();
+  ASSERT_TRUE(sockd().wait_for_log(
+      "client failed: Connection reset by peer while waiting for the inbound connection", kBound))
+      << sockd().log();
   EXPECT_TRUE(listener_closed());
   EXPECT_EQ(wait_for_descriptors(sockd().pid(), baseline, kBound), baseline);
 }

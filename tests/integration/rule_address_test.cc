@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "../support/loopback_server.h"
 #include "../support/socks_client.h"
@@ -22,6 +23,8 @@ constexpr milliseconds kBound{5000};
 // A listener on [::1]:port, to see whether anything reached the IPv6 loopback.
 UniqueFd listen_ipv6_loopback(uint16_t port) {
   UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  const int on = 1;
+  if (fd) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // past TIME_WAIT
   sockaddr_in6 address{};
   address.sin6_family = AF_INET6;
   address.sin6_port = htons(port);
@@ -57,45 +60,66 @@ std::optional<Reply> request_from_ipv6(uint16_t sockd_port, std::span<const uint
 class LoopbackDeniedTest : public SockdTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(v4_.port());
-    v6_ = listen_ipv6_loopback(v4_.port());
-    ASSERT_TRUE(v6_) << "cannot listen on [::1]:" << v4_.port() << ": " << strerror(errno);
-    SockdOptions options = with_config("deny 0.0.0.0/0 127.0.0.0/8\npermit 127.0.0.0/8\n");
+    // The same port on both loopbacks; another socket may hold it on [::1]: try a few.
+    for (int attempt = 0; attempt < 20 && !v6_; ++attempt) {
+      v4_ = std::make_unique<LoopbackServer>(echo_handler);
+      ASSERT_TRUE(v4_->port());
+      v6_ = listen_ipv6_loopback(v4_->port());
+    }
+    ASSERT_TRUE(v6_) << "cannot listen on [::1] at a port free on 127.0.0.1: " << strerror(errno);
+    // Without the primary-connection check, which would hide a BIND to this host.
+    SockdOptions options =
+        with_config("bind_requires_connect no\ndeny 0.0.0.0/0 127.0.0.0/8\npermit 127.0.0.0/8\n");
     options.hosts = "0.0.0.0 zero.test\n::1 six.test\n127.0.0.1 four.test\n";
     ASSERT_NO_FATAL_FAILURE(start_sockd(options));
   }
 
   void expect_refused_without_connecting(const std::string& name, const std::string& reason) {
     std::optional<Reply> reply;
-    EXPECT_FALSE(open_relay(port(), connect_request_4a(name, v4_.port()), &reply)) << name;
+    EXPECT_FALSE(open_relay(port(), connect_request_4a(name, v4_->port()), &reply)) << name;
     ASSERT_TRUE(reply) << name;
     EXPECT_EQ(reply->code, ReplyCode::kRejected) << name;
     EXPECT_FALSE(sockd().log_lines_with({name + ":", "rejected", reason}).empty()) << name << "\n"
                                                                                    << sockd().log();
-    EXPECT_EQ(v4_.accepted(), 0) << name;
+    EXPECT_EQ(v4_->accepted(), 0) << name;
     EXPECT_FALSE(has_pending_connection(v6_.get())) << name << " reached [::1]";
   }
 
-  LoopbackServer v4_{echo_handler};
+  std::unique_ptr<LoopbackServer> v4_;
   UniqueFd v6_;
 };
 
 TEST_F(LoopbackDeniedTest, PlainSocks4ToTheDeniedAddressIsRefused) {
   std::optional<Reply> reply;
-  EXPECT_FALSE(open_relay(port(), connect_request("127.0.0.1", v4_.port()), &reply));
+  EXPECT_FALSE(open_relay(port(), connect_request("127.0.0.1", v4_->port()), &reply));
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->code, ReplyCode::kRejected);
-  EXPECT_EQ(v4_.accepted(), 0);
+  EXPECT_EQ(v4_->accepted(), 0);
 }
 
 TEST_F(LoopbackDeniedTest, Socks4aNamesOfLoopbackAreRefusedLikeItsAddress) {
   for (const char* name : {"::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "six.test", "four.test"})
-    expect_refused_without_connecting(name, "denied by rule, line 3");
+    expect_refused_without_connecting(name, "denied by rule, line 4");
 }
 
 TEST_F(LoopbackDeniedTest, ThisHostAddressesAreNeverAllowed) {
   for (const char* name : {"0.0.0.0", "::", "zero.test"})
     expect_refused_without_connecting(name, "is never allowed");
+}
+
+// A 4a BIND to this host would listen for an inbound connection from nowhere in particular.
+TEST_F(LoopbackDeniedTest, Socks4aBindToThisHostIsRefused) {
+  for (const char* name : {"0.0.0.0", "::", "zero.test"}) {
+    std::vector<uint8_t> request = connect_request_4a(name, 21);
+    request[1] = static_cast<uint8_t>(Command::kBind);
+    std::optional<Reply> reply;
+    EXPECT_FALSE(open_relay(port(), request, &reply)) << name;
+    ASSERT_TRUE(reply) << name;
+    EXPECT_EQ(reply->code, ReplyCode::kRejected) << name;
+    EXPECT_FALSE(sockd().log_lines_with({"BIND", name, "is never allowed"}).empty())
+        << name << "\n"
+        << sockd().log();
+  }
 }
 
 // The server and `sockd -r` give the same answer for a name resolving to ::1.
@@ -104,7 +128,7 @@ TEST_F(LoopbackDeniedTest, CheckModeAgrees) {
       {sockd_binary(), "-f", sockd().config_path(), "-r", "connect - 127.0.0.1 six.test=::1 80"},
       kBound);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find(":3: deny 0.0.0.0/0 127.0.0.0/8\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":4: deny 0.0.0.0/0 127.0.0.0/8\n"), std::string::npos) << r.out;
 }
 
 TEST(Ipv6Client, IsMatchedByItsOwnAddressNotAsZero) {

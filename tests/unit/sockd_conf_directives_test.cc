@@ -1,5 +1,5 @@
 // The daemon directives: listen, timeout, identd, log, user, threads, resolv_conf,
-// hosts_file, max_connections.
+// hosts_file, max_connections and the per-source and per-BIND limits.
 #include <gtest/gtest.h>
 
 #include "sockd_conf_test_support.h"
@@ -27,6 +27,10 @@ TEST(SockdConfDirectives, DefaultsWhenAbsent) {
   EXPECT_EQ(settings.resolv_conf, "/etc/resolv.conf");
   EXPECT_EQ(settings.hosts_file, "/etc/hosts");
   EXPECT_EQ(settings.max_connections, 0);
+  EXPECT_EQ(settings.max_connections_per_source, kAutoLimit);
+  EXPECT_EQ(settings.max_negotiations_per_source, kAutoLimit);
+  EXPECT_EQ(settings.max_binds_per_connection, 4);
+  EXPECT_EQ(settings.max_binds_per_source, 32);
 }
 
 struct ListenCase {
@@ -107,6 +111,36 @@ TEST(SockdConfDirectives, UserThreadsPathsAndLimits) {
   EXPECT_EQ(settings.resolv_conf, "/etc/sockd/resolv.conf");
   EXPECT_EQ(settings.hosts_file, "/etc/sockd/hosts");
   EXPECT_EQ(settings.max_connections, 5000);
+}
+
+TEST(SockdConfDirectives, PerSourceAndBindLimits) {
+  ServerSettings settings = settings_of(
+      "max_connections_per_source 100\nmax_negotiations_per_source 0\n"
+      "max_binds_per_connection 1\nmax_binds_per_source 0\n");
+  EXPECT_EQ(settings.max_connections_per_source, 100);
+  EXPECT_EQ(settings.max_negotiations_per_source, 0);
+  EXPECT_EQ(settings.max_binds_per_connection, 1);
+  EXPECT_EQ(settings.max_binds_per_source, 0);
+  ServerSettings automatic =
+      settings_of("max_connections_per_source AUTO\nmax_negotiations_per_source auto\n");
+  EXPECT_EQ(automatic.max_connections_per_source, kAutoLimit);
+  EXPECT_EQ(automatic.max_negotiations_per_source, kAutoLimit);
+}
+
+TEST(SockdConfDirectives, PerSourceAndBindLimitErrors) {
+  EXPECT_EQ(joined_errors(parse_text("max_connections_per_source many")),
+            "sockd.conf:1:28: expected a connection count (a whole number from 0 to 10000000) "
+            "or auto, found \"many\"\n");
+  EXPECT_EQ(joined_errors(parse_text("max_negotiations_per_source")),
+            "sockd.conf:1:28: expected a connection count (a whole number from 0 to 10000000) "
+            "or auto, found end of line\n");
+  EXPECT_EQ(joined_errors(parse_text("max_connections_per_source 2\nmax_connections_per_source 3")),
+            "sockd.conf:2:1: max_connections_per_source given twice (first on line 1)\n");
+  EXPECT_EQ(joined_errors(parse_text("max_binds_per_connection auto")),
+            "sockd.conf:1:26: expected a BIND count (a whole number from 0 to 10000000), "
+            "found \"auto\"\n");
+  EXPECT_EQ(joined_errors(parse_text("max_binds_per_source 2\nmax_binds_per_source 3")),
+            "sockd.conf:2:1: max_binds_per_source given twice (first on line 1)\n");
 }
 
 TEST(SockdConfDirectives, DirectivesAndRulesMix) {

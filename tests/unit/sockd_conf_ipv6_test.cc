@@ -57,21 +57,36 @@ TEST(SockdConfIpv6, MalformedPrefixesAreErrorsWithColumns) {
 
 TEST(SockdConfIpv6, EachFamilyMatchesOnlyItsOwn) {
   ParseOutcome outcome = parse_text(
-      "deny 0.0.0.0/0 [2001:db8::]/32\n"  // 1
-      "permit 0.0.0.0/0 0.0.0.0/0\n"      // 2
-      "permit [::]/0\n");                 // 3
+      "deny 10.0.0.0/8 [2001:db8::]/32\n"       // 1
+      "permit 10.0.0.0/8 192.0.0.0/8\n"         // 2
+      "permit [2001:db8::]/32 [::]/0\n"         // 3
+      "permit [2001:db8::]/32 128.0.0.0/1\n");  // 4
   ASSERT_TRUE(outcome.config) << joined_errors(outcome);
   auto line = [&](const MatchInput& input) {
     const Rule* rule = match(*outcome.config, input);
     return rule ? rule->line : 0;
   };
   EXPECT_EQ(line(from_to("10.0.0.1", "2001:db8::5")), 1);
-  EXPECT_EQ(line(from_to("10.0.0.1", "2001:db9::5")), 0);  // an IPv4 rule: not IPv6
+  EXPECT_EQ(line(from_to("10.0.0.1", "2001:db9::5")), 0);  // IPv4 rules: not IPv6
   EXPECT_EQ(line(from_to("10.0.0.1", "192.0.2.1")), 2);
   EXPECT_EQ(line(from_to("2001:db8::7", "2001:db9::5")), 3);
-  EXPECT_EQ(line(from_to("2001:db8::7", "192.0.2.1")), 3);
+  EXPECT_EQ(line(from_to("2001:db8::7", "192.0.2.1")), 4);
+  EXPECT_EQ(line(from_to("2001:db8::7", "10.0.0.1")), 0);  // [::]/0: IPv6 only
   // The loopback and mapped forms are IPv4 hosts: IPv4 rules, never the IPv6 ones.
-  EXPECT_EQ(line(from_to("::1", "::ffff:192.0.2.1")), 2);
+  EXPECT_EQ(line(from_to("::ffff:10.1.2.3", "::ffff:192.0.2.1")), 2);
+  EXPECT_EQ(line(from_to("::1", "192.0.2.1")), 0);
+}
+
+// 0.0.0.0/0 has always meant "anywhere": it matches IPv6 too, so a deny written with it still
+// denies everything it names.
+TEST(SockdConfIpv6, ZeroMaskMatchesEveryAddress) {
+  ParseOutcome outcome = parse_text(
+      "deny 10.0.0.0/8 0.0.0.0/0 eq 25\n"  // 1
+      "permit 0.0.0.0 0.0.0.0\n");         // 2
+  ASSERT_TRUE(outcome.config) << joined_errors(outcome);
+  EXPECT_EQ(match(*outcome.config, from_to("10.0.0.1", "2001:db8::5", 25))->line, 1);
+  EXPECT_EQ(match(*outcome.config, from_to("10.0.0.1", "192.0.2.1", 25))->line, 1);
+  EXPECT_EQ(match(*outcome.config, from_to("2001:db8::7", "2001:db8::5", 80))->line, 2);
 }
 
 TEST(SockdConfIpv6, LoopbackDenyCoversEverySpelling) {

@@ -119,11 +119,11 @@ TEST(SockdConfMatchBasics, FirstMatchWinsOverLaterBroaderRule) {
   EXPECT_EQ(rule->action, Action::kPermit);
 }
 
-// Not even 0.0.0.0/0, which means every IPv4 address: the name may resolve to IPv6. (sockd
-// decides a name alone only when no rule has an address destination.)
-TEST(SockdConfMatchBasics, UnresolvedNameMatchesNoAddressDestination) {
+// An unresolved name can only meet 0.0.0.0/0, which matches every address. (sockd decides a
+// name alone only when no other address destination exists.)
+TEST(SockdConfMatchBasics, UnresolvedNameOnlyMatchesAnyAddressDestination) {
   ParseOutcome outcome = parse_text(
-      "permit 10.0.0.0/8 192.0.2.0/24\npermit 10.0.0.0/8 0.0.0.0/0\npermit 10.0.0.0/8 .test\n");
+      "permit 10.0.0.0/8 192.0.2.0/24\npermit 10.0.0.0/8 [::]/0\npermit 10.0.0.0/8 0.0.0.0/0\n");
   ASSERT_TRUE(outcome.config);
   const Rule* rule = match(*outcome.config, named(kLan, "unresolved.test", 80));
   ASSERT_NE(rule, nullptr);

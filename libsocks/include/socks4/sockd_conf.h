@@ -30,7 +30,9 @@ enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
 
 // An IPv4 address and mask ("10.0.0.0 255.0.0.0", "10.0.0.0/8") or an IPv6 prefix
 // ("[2001:db8::]/32"). An IPv4 one matches only IPv4 addresses and an IPv6 one only IPv6
-// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1).
+// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1) -- except an
+// IPv4 mask of 0 (0.0.0.0/0), which has always meant "anywhere" in sockd.conf and matches
+// every address: `deny ... 0.0.0.0/0 eq 25` must not let IPv6 through.
 struct AddressMask {
   uint32_t address = 0;  // IPv4, host byte order
   uint32_t mask = 0;     // IPv4: 1 bits must match; 0.0.0.0 matches every IPv4 address
@@ -38,6 +40,7 @@ struct AddressMask {
   std::array<uint8_t, 16> address6{};  // IPv6, network order, zero past the prefix
   int prefix6 = 0;                     // IPv6 prefix length, 0..128
 
+  bool matches_everything() const { return !is_ipv6 && mask == 0; }
   bool matches(const IpAddress& ip) const;
   friend bool operator==(const AddressMask&, const AddressMask&) = default;
 };
@@ -86,6 +89,15 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   max_connections N             clients held at once; 0 = bounded only by descriptors
 //   bind_requires_connect yes|no  grant BIND only while the client holds a CONNECT to the BIND's
 //                                 DSTIP through this sockd (default yes)
+//   max_connections_per_source N|auto   clients held at once per client address; 0 = no limit;
+//                                 auto (default) = a quarter of the descriptor limit
+//   max_negotiations_per_source N|auto  clients per address whose request is not complete yet;
+//                                 0 = no limit; auto (default) = an eighth of the descriptor limit
+//   max_binds_per_connection N    BINDs waiting for their inbound connection per client address
+//                                 and DSTIP (the primary connection); 0 = no limit (default 4)
+//   max_binds_per_source N        BINDs waiting per client address; 0 = no limit (default 32)
+inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
+
 struct ServerSettings {
   std::vector<ListenAddress> listen;  // empty: the built-in default 127.0.0.1:1080
   int negotiate_timeout_s = 30;
@@ -102,6 +114,10 @@ struct ServerSettings {
   std::string hosts_file = "/etc/hosts";
   int max_connections = 0;
   bool bind_requires_connect = true;
+  int max_connections_per_source = kAutoLimit;
+  int max_negotiations_per_source = kAutoLimit;
+  int max_binds_per_connection = 4;
+  int max_binds_per_source = 32;
 };
 
 struct Config {
@@ -172,8 +188,8 @@ struct MatchInput {
 // The first matching rule, or nullptr (which means deny).
 const Rule* match(const Config& config, const MatchInput& input);
 
-// Whether some rule's destination is an address: then a 4a name must be resolved before the
-// rules can decide, and each of its addresses is decided on its own.
+// Whether some rule's destination is an address that does not match everything: then a 4a
+// name must be resolved before the rules can decide (each of its addresses on its own).
 bool rules_look_at_destination_address(const Config& config);
 
 // A rule in canonical sockd.conf syntax, for check mode and log lines, e.g.
