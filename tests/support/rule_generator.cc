@@ -254,8 +254,7 @@ std::string RuleGenerator::requested_name() {
   return name;
 }
 
-model::Request RuleGenerator::request(const NameTable& table,
-                                      bool rules_have_address_destinations) {
+model::Request RuleGenerator::request(const NameTable& table) {
   model::Request r;
   r.command = chance(0.75) ? model::Command::kConnect : model::Command::kBind;
   r.user = pick(kRequestUsers);
@@ -267,9 +266,7 @@ model::Request RuleGenerator::request(const NameTable& table,
   }
   r.name = requested_name();
   if (profile_.check_mode) {
-    // A bare name only where no rule looks at addresses; the other case is a test of its own
-    // (RuleProperty.CheckModeWantsTheAddressesOfANameWhenRulesLookAtAddresses).
-    r.bare_name = !rules_have_address_destinations && chance(0.3);
+    r.bare_name = chance(0.2);
     for (int i = between(1, 4); i > 0; --i) r.resolved.push_back(pick(profile_.resolvable));
     return r;
   }

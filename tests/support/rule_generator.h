@@ -42,7 +42,7 @@ class RuleGenerator {
   // What the profile's names resolve to, for one rule set (a few are left out: NXDOMAIN).
   NameTable name_table();
   // A request; a 4a name resolves through `table` (check mode: its own random list).
-  model::Request request(const NameTable& table, bool rules_have_address_destinations);
+  model::Request request(const NameTable& table);
 
  private:
   template <typename T>

@@ -41,12 +41,6 @@ bool port_matches(PortOp op, uint16_t limit, uint16_t port) {
   return false;
 }
 
-bool some_rule_has_an_address_destination(const std::vector<Rule>& rules) {
-  return std::any_of(rules.begin(), rules.end(), [](const Rule& rule) {
-    return rule.destination.kind == Destination::Kind::kAddress;
-  });
-}
-
 std::string join(const std::vector<std::string>& parts, const char* separator) {
   std::string out;
   for (const std::string& part : parts) out += (out.empty() ? "" : separator) + part;
@@ -85,6 +79,7 @@ bool never_allowed(const Address& address) {
 }
 
 bool matches(const AddressSpec& spec, const Address& address) {
+  if (matches_everything(spec)) return true;
   if (spec.is_v6 != address.is_v6) return false;
   if (!spec.is_v6) return (address.v4 & spec.mask) == (spec.ip & spec.mask);
   for (int bit = 0; bit < spec.length; ++bit) {
@@ -92,6 +87,10 @@ bool matches(const AddressSpec& spec, const Address& address) {
     if (((spec.prefix[byte] >> shift) & 1) != ((address.v6[byte] >> shift) & 1)) return false;
   }
   return true;
+}
+
+bool matches_everything(const AddressSpec& spec) {
+  return !spec.is_v6 && spec.mask == 0;
 }
 
 const char* to_string(PortOp op) {
@@ -141,7 +140,9 @@ bool rule_matches(const Rule& rule, const Request& request,
     case Destination::Kind::kAny:
       break;
     case Destination::Kind::kAddress:
-      if (!destination || !matches(rule.destination.address, *destination)) return false;
+      if (destination ? !matches(rule.destination.address, *destination)
+                      : !matches_everything(rule.destination.address))
+        return false;
       break;
     case Destination::Kind::kName:
     case Destination::Kind::kSuffix:
@@ -159,10 +160,7 @@ bool permitted(const std::vector<Rule>& rules, const Request& request,
 }
 
 int expected_check_exit(const std::vector<Rule>& rules, const Request& request) {
-  if (request.is_4a() && request.bare_name) {
-    if (some_rule_has_an_address_destination(rules)) return 2;
-    return permitted(rules, request, std::nullopt) ? 0 : 1;
-  }
+  if (request.is_4a() && request.bare_name) return permitted(rules, request, std::nullopt) ? 0 : 1;
   if (!request.is_4a()) {
     std::optional<Address> address = parse_address(request.address);
     if (address && !address->is_v6 && address->v4 == 0) return 2;

@@ -34,7 +34,11 @@ struct AddressSpec {
   int length = 0;    // IPv6 prefix length
   std::string text;  // as the config says it ("10.0.0.0 255.0.0.0", "[2001:db8::]/32")
 };
+// An IPv4 rule address matches only IPv4 addresses and an IPv6 one only IPv6, except that an
+// IPv4 mask of 0 ("0.0.0.0/0", "1.2.3.4 0.0.0.0") matches every address, IPv6 included, and an
+// unresolved 4a name too.
 bool matches(const AddressSpec& spec, const Address& address);
+bool matches_everything(const AddressSpec& spec);
 
 enum class Command { kConnect, kBind };
 enum class PortOp { kEq, kNeq, kLt, kGt, kLe, kGe };
@@ -70,7 +74,7 @@ struct Request {
   std::string name;
   std::vector<std::string> resolved;
   bool resolves = true;
-  // Check mode only: give the bare NAME (no "=ADDRESSES").
+  // Check mode only: give the bare NAME (no "=ADDRESSES"): decided before any lookup.
   bool bare_name = false;
 
   bool is_4a() const { return !name.empty(); }
@@ -84,9 +88,10 @@ bool rule_matches(const Rule& rule, const Request& request,
 bool permitted(const std::vector<Rule>& rules, const Request& request,
                const std::optional<Address>& destination);
 
-// What `sockd -r` must exit with: 0 permit, 1 deny, 2 bad request (a bare name while some rule
-// has an address destination; a plain destination of 0.0.0.0, also written :: or
-// ::ffff:0.0.0.0, which is no valid SOCKS 4 request: sockd(8), tests/unit/check_mode_test.cc).
+// What `sockd -r` must exit with: 0 permit, 1 deny, 2 bad request (a plain destination of
+// 0.0.0.0, also written :: or ::ffff:0.0.0.0, which is no valid SOCKS 4 request: sockd(8),
+// tests/unit/check_mode_test.cc). A bare name is decided on the name alone, as sockd does
+// before it resolves the name: address rules do not match it (but a mask of 0 does).
 int expected_check_exit(const std::vector<Rule>& rules, const Request& request);
 // The request in check-mode form: "connect USER SOURCE DESTINATION PORT".
 std::string check_request_text(const Request& request);
