@@ -9,10 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
@@ -48,15 +51,25 @@ constexpr const char* kNoLimits =
 // In sockd's resolv.conf, to be ignored: a 4a name is resolved exactly as given.
 constexpr const char* kSearchList = "search corp.test\noptions ndots:9\n";
 
-uint64_t run_seed() {
-  if (const char* text = std::getenv("RULE_PROPERTY_SEED")) return std::strtoull(text, nullptr, 0);
-  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+// A decimal number from the environment (a count: positive), `fallback` if unset; nullopt (the
+// test fails saying why) if it is set but no such number: a typo must not quietly run some
+// other test.
+std::optional<uint64_t> env_number(const char* name, uint64_t fallback, bool count = true) {
+  const char* text = std::getenv(name);
+  if (!text) return fallback;
+  uint64_t value = 0;
+  const char* end = text + std::strlen(text);
+  auto [stop, error] = std::from_chars(text, end, value);
+  if (error != std::errc{} || stop != end || *text == 0 || (count && value == 0)) {
+    ADD_FAILURE() << name << "='" << text << "' is not a " << (count ? "positive " : "")
+                  << "decimal number";
+    return std::nullopt;
+  }
+  return value;
 }
 
-int count_from_env(const char* name, int fallback) {
-  const char* text = std::getenv(name);
-  const int value = text ? std::atoi(text) : 0;
-  return value > 0 ? value : fallback;
+uint64_t random_seed() {
+  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
 }
 
 bool has_address_destination(const std::vector<model::Rule>& rules) {
@@ -163,14 +176,16 @@ std::string describe(const Case& c) {
 }
 
 TEST(RuleProperty, CheckModeAgreesWithTheModel) {
-  const uint64_t seed = run_seed();
-  const int sets = count_from_env("RULE_PROPERTY_SETS", 200);
+  const auto seed_env = env_number("RULE_PROPERTY_SEED", random_seed(), false);
+  const auto sets_env = env_number("RULE_PROPERTY_SETS", 200);
+  if (!seed_env || !sets_env) return;
+  const uint64_t seed = *seed_env, sets = *sets_env;
   std::cout << "[ seed     ] RULE_PROPERTY_SEED=" << seed << "\n";
   RuleGenerator generator(seed, check_mode_profile());
   CheckModeRunner runner;
   const auto begun = Clock::now();
   int decisions = 0, permits = 0;
-  for (int set = 0; set < sets; ++set) {
+  for (uint64_t set = 0; set < sets; ++set) {
     const std::vector<model::Rule> rules = generator.rules();
     const NameTable no_table;
     for (int i = 0; i < kRequestsPerCheckSet; ++i) {
@@ -305,9 +320,11 @@ std::string describe_live(const Case& c, const NameTable& table) {
 }
 
 TEST(RuleProperty, LiveServerAgreesWithTheModel) {
-  const uint64_t seed = run_seed();
-  const int servers = count_from_env("RULE_PROPERTY_SERVERS", 20);
-  const int requests = count_from_env("RULE_PROPERTY_LIVE_REQUESTS", 150);
+  const auto seed_env = env_number("RULE_PROPERTY_SEED", random_seed(), false);
+  const auto servers_env = env_number("RULE_PROPERTY_SERVERS", 20);
+  const auto requests_env = env_number("RULE_PROPERTY_LIVE_REQUESTS", 150);
+  if (!seed_env || !servers_env || !requests_env) return;
+  const uint64_t seed = *seed_env, servers = *servers_env, requests = *requests_env;
   std::cout << "[ seed     ] RULE_PROPERTY_SEED=" << seed << "\n";
   SharedPortListeners open(kListening, kRefusing);
   ASSERT_NE(open.port(), 0) << open.error();
@@ -325,7 +342,7 @@ TEST(RuleProperty, LiveServerAgreesWithTheModel) {
   const auto begun = Clock::now();
   int sent = 0, granted = 0, names = 0, connects_granted = 0, names_not_looked_up = 0;
   std::vector<DnsStub::Query> first_queries;
-  for (int server = 0; server < servers; ++server) {
+  for (uint64_t server = 0; server < servers; ++server) {
     const std::vector<model::Rule> rules = generator.rules();
     const NameTable table = generator.name_table();
     LiveServer live(rules, table);
@@ -352,7 +369,7 @@ TEST(RuleProperty, LiveServerAgreesWithTheModel) {
              << ", server " << server << ")\nsmallest:\n"
              << model::to_config(smallest.rules) << LiveServer(smallest.rules, {}).error();
     }
-    for (int i = 0; i < requests; ++i) {
+    for (uint64_t i = 0; i < requests; ++i) {
       Case c{rules, generator.request(table)};
       std::string why;
       const size_t queries_before = live.dns().query_log().size();
