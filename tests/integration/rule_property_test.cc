@@ -1,9 +1,9 @@
-// A differential property test of sockd's rule matching (issue 11; semantics: MATCHING.md).
-// Random rule sets and requests are decided by a small reference model (support/rule_model.h,
-// which never calls sockd's matcher) and by sockd: `sockd -r` for every kind of address, and a
-// live sockd for destinations on loopback (127/8, ::1, v4-mapped 127/8) and the never-allowed
-// ones it must refuse before connecting. 4a names resolve through a stub DNS server answering
-// from a table. `make test` runs fixed seeds, so CI is repeatable; RULE_PROPERTY_SEED=N
+// A differential property test of sockd's rule matching (semantics: sockd.conf(5), "HOW A REQUEST
+// IS MATCHED"). Random rule sets and requests are decided by a small reference model
+// (support/rule_model.h, which never calls sockd's matcher) and by sockd: `sockd -r` for every kind
+// of address, and a live sockd for destinations on loopback (127/8, ::1, v4-mapped 127/8) and the
+// never-allowed ones it must refuse before connecting. 4a names resolve through a stub DNS server
+// answering from a table. `make test` runs fixed seeds, so CI is repeatable; RULE_PROPERTY_SEED=N
 // replays a run, RULE_PROPERTY_SEED=random draws a new one (printed), and RULE_PROPERTY_SETS /
 // RULE_PROPERTY_SERVERS / RULE_PROPERTY_LIVE_REQUESTS raise the counts for a soak. Sanitizer
 // builds run a quarter of the default counts. A disagreement is shrunk (rules dropped and

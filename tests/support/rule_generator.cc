@@ -52,7 +52,8 @@ uint32_t prefix_mask(int length) {
   return length == 0 ? 0 : ~uint32_t{0} << (32 - length);
 }
 
-// An IPv6 rule address sockd must refuse: it names a normalised form (MATCHING.md).
+// An IPv6 rule address sockd must refuse: it names a normalised form (sockd.conf(5), "Addresses and
+// masks").
 bool names_a_normalised_form(const std::array<uint8_t, 16>& b, int length) {
   const bool first_80_zero = std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return !x; });
   const bool mapped = first_80_zero && b[10] == 0xff && b[11] == 0xff;

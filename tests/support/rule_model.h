@@ -1,7 +1,8 @@
-// A small reference model of how sockd decides a request (notes: MATCHING.md), written apart
-// from sockd's own matcher so a differential test can hold the two against each other. It
-// knows only what a random rule set needs: addresses (IPv4 with any mask, IPv6 prefixes),
-// names and .suffixes, port operators, *= users, connect/bind; no identd, no shell commands.
+// A small reference model of how sockd decides a request (sockd.conf(5), "HOW A REQUEST IS
+// MATCHED"), written apart from sockd's own matcher so a differential test can hold the two against
+// each other. It knows only what a random rule set needs: addresses (IPv4 with any mask, IPv6
+// prefixes), names and .suffixes, port operators, *= users, connect/bind; no identd, no shell
+// commands.
 #pragma once
 
 #include <array>
