@@ -50,9 +50,12 @@ E2E_SRCS      := $(wildcard tests/e2e/*.cc)
 BENCH_SRCS    := $(wildcard bench/*.cc)
 # socksify's own files (socksify*.cc) are not part of the preload library.
 PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
-# socksify: its main and checks, plus the one grammar it shares with the library (-s).
-SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/conf/socks_conf_servers.cc
-SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h
+# socksify: its main and checks, plus the one grammar it shares with the library (-s) and the
+# dependency-free text helpers that grammar uses.
+SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/conf/socks_conf_servers.cc \
+                 libsocks/conf/conf_text.cc
+SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h \
+                 libsocks/include/socks4/conf_text.h
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 

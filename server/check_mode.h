@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "conf/sockd_conf.h"
 #include "rule_verdict.h"
-#include "socks4/sockd_conf.h"
 
 namespace sockd {
 

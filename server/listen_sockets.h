@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "conf/sockd_conf.h"
 #include "endpoint.h"
-#include "socks4/sockd_conf.h"
 #include "socks4/unique_fd.h"
 
 namespace sockd {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "socks4/sockd_conf.h"
+#include "conf/sockd_conf.h"
 
 namespace sockd {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "conf/sockd_conf.h"
 #include "socks4/proto.h"
-#include "socks4/sockd_conf.h"
 
 namespace sockd {
 

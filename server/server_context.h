@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "bind_primaries.h"
+#include "conf/sockd_conf.h"
 #include "descriptor_reserve.h"
 #include "shell_runner.h"
-#include "socks4/sockd_conf.h"
 #include "source_limits.h"
 
 namespace sockd {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "conf/shell_template.h"
-#include "socks4/sockd_conf.h"
+#include "conf/sockd_conf.h"
 
 namespace sockd {
 

@@ -120,16 +120,6 @@ std::string format_address_mask(const AddressMask& value) {
   return format_ipv4(value.address) + " " + format_ipv4(value.mask);
 }
 
-size_t find_command_colon(std::string_view line) {
-  bool in_brackets = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '[') in_brackets = true;
-    if (line[i] == ']') in_brackets = false;
-    if (line[i] == ':' && !in_brackets) return i;
-  }
-  return std::string_view::npos;
-}
-
 bool looks_like_address(std::string_view text) {
   if (text.empty()) return false;
   if (text.front() == '[') return true;
@@ -153,20 +143,22 @@ std::optional<LineError> parse_address_mask(TokenCursor& cursor, std::string_vie
   }
   if (text.find('/') != std::string_view::npos) {
     auto cidr = parse_cidr(text);
-    if (!cidr) return expected(cursor, what + " address/prefix like 10.0.0.0/8");
+    if (!cidr) return expected(cursor, what + " address/prefix like 10.0.0.0/8", Fault::kBadPrefix);
     cursor.take();
     out = *cidr;
     return std::nullopt;
   }
   auto address = parse_ipv4(text);
-  if (!address) return expected(cursor, what + " address like 10.0.0.0");
+  if (!address) return expected(cursor, what + " address like 10.0.0.0", Fault::kBadAddress);
   cursor.take();
   if (cursor.at_end()) {
-    return expected(cursor, "a netmask after " + std::string(text) + " (or write " +
-                                std::string(text) + "/len)");
+    return expected(
+        cursor,
+        "a netmask after " + std::string(text) + " (or write " + std::string(text) + "/len)",
+        Fault::kMissingMask);
   }
   auto mask = parse_ipv4(cursor.peek().text);
-  if (!mask) return expected(cursor, "a netmask after " + std::string(text));
+  if (!mask) return expected(cursor, "a netmask after " + std::string(text), Fault::kMissingMask);
   cursor.take();
   out = AddressMask{*address, *mask};
   return std::nullopt;

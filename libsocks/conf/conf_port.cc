@@ -75,15 +75,20 @@ bool port_matches(PortOp op, uint16_t rule_port, uint16_t port) {
 std::optional<LineError> parse_port_condition(TokenCursor& cursor, ServiceLookup services,
                                               PortOp& op, uint16_t& port) {
   op = *parse_port_op(cursor.take().text);
-  if (cursor.at_end()) return expected(cursor, "a port number or service name after the operator");
+  if (cursor.at_end()) {
+    return expected(cursor, "a port number or service name after the operator",
+                    Fault::kMissingPort);
+  }
   std::string_view text = cursor.peek().text;
   if (is_all_digits(text)) {
     auto number = parse_port_number(text);
-    if (!number) return expected(cursor, "a port number from 0 to 65535");
+    if (!number) return expected(cursor, "a port number from 0 to 65535", Fault::kBadPort);
     port = *number;
   } else {
     auto service = services ? services(std::string(text)) : std::nullopt;
-    if (!service) return expected(cursor, "a port number or a known TCP service name");
+    if (!service) {
+      return expected(cursor, "a port number or a known TCP service name", Fault::kBadPort);
+    }
     port = *service;
   }
   cursor.take();

@@ -1,5 +1,7 @@
 #include "socks4/conf_users.h"
 
+#include <algorithm>
+
 #include "socks4/proto.h"
 
 namespace socks4::conf {
@@ -37,9 +39,15 @@ std::optional<LineError> add_users_from_file(std::string_view path, int column, 
     rest = newline == std::string_view::npos ? std::string_view{} : rest.substr(newline + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     for (const Token& token : split_tokens(strip_comment(line))) {
-      if (auto error = add_user(token.text, column, users)) {
-        error->message += " (in " + quote(path) + ")";
-        return error;
+      for (std::string_view rest = token.text; !rest.empty();) {
+        const size_t comma = rest.find(',');
+        const std::string_view name = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (name.empty()) continue;
+        if (auto error = add_user(name, column, users)) {
+          error->message += " (in " + quote(path) + ")";
+          return error;
+        }
       }
     }
   }
@@ -58,8 +66,8 @@ std::optional<LineError> parse_user_list(std::string_view list, int column, File
     int item_column = column + static_cast<int>(start);
     if (item.empty()) {
       std::string found = comma == std::string_view::npos ? "end of list" : "\",\"";
-      return LineError{item_column,
-                       "expected a user name or /path after *= or ',', found " + found};
+      return LineError{item_column, "expected a user name or /path after *= or ',', found " + found,
+                       list.empty() ? Fault::kEmptyUsers : Fault::kEmptyUser};
     }
     auto error = item.front() == '/' ? add_users_from_file(item, item_column, reader, users)
                                      : add_user(item, item_column, users);
@@ -67,6 +75,10 @@ std::optional<LineError> parse_user_list(std::string_view list, int column, File
     if (comma == std::string_view::npos) return std::nullopt;
     start = comma + 1;
   }
+}
+
+bool user_listed(const std::vector<std::string>& users, std::string_view user) {
+  return users.empty() || std::find(users.begin(), users.end(), user) != users.end();
 }
 
 }  // namespace socks4::conf

@@ -1,6 +1,5 @@
 // Routing decision over a parsed socks.conf: first matching line wins.
-#include <algorithm>
-
+#include "socks4/conf_destination.h"
 #include "socks4/socks_conf.h"
 
 namespace socks4::client {
@@ -11,49 +10,15 @@ bool is_loopback(const RouteQuery& query) {
   return query.name == "localhost" || query.name.ends_with(".localhost");
 }
 
-bool name_matches(const std::string& pattern, const std::string& name) {
-  if (name.empty()) return false;
-  if (pattern.front() != '.') return pattern == name;
-  // ".example.com" matches example.com itself and every name below it.
-  std::string_view bare(pattern);
-  bare.remove_prefix(1);
-  return name == bare || name.ends_with(pattern);
-}
-
 bool destination_matches(const RoutingRule& rule, const RouteQuery& query) {
-  if (!rule.name.empty()) return name_matches(rule.name, query.name);
-  if (rule.mask == 0) return true;  // matches anything, a name-only (4a) destination too
-  return query.ip && (*query.ip & rule.mask) == (rule.address & rule.mask);
-}
-
-bool port_matches(const RoutingRule& rule, uint16_t port) {
-  switch (rule.port_op) {
-    case PortOp::kAny:
-      return true;
-    case PortOp::kEq:
-      return port == rule.port;
-    case PortOp::kNeq:
-      return port != rule.port;
-    case PortOp::kLt:
-      return port < rule.port;
-    case PortOp::kGt:
-      return port > rule.port;
-    case PortOp::kLe:
-      return port <= rule.port;
-    case PortOp::kGe:
-      return port >= rule.port;
-  }
-  return false;
-}
-
-bool user_matches(const RoutingRule& rule, const std::string& user) {
-  return rule.users.empty() ||
-         std::find(rule.users.begin(), rule.users.end(), user) != rule.users.end();
+  const std::optional<IpAddress> ip =
+      query.ip ? std::optional<IpAddress>(IpAddress::ipv4(*query.ip)) : std::nullopt;
+  return conf::destination_matches({rule.address, rule.mask}, rule.name, ip, query.name);
 }
 
 bool rule_matches(const RoutingRule& rule, const RouteQuery& query) {
-  return user_matches(rule, query.user) && destination_matches(rule, query) &&
-         port_matches(rule, query.port);
+  return conf::user_listed(rule.users, query.user) && destination_matches(rule, query) &&
+         conf::port_matches(rule.port_op, rule.port, query.port);
 }
 
 // An address rule confined to 127.0.0.0/8 (at least a /8 mask inside it).

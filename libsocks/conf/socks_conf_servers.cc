@@ -3,14 +3,10 @@
 
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <charconv>
-#include <cstdio>
 
 namespace socks4::client {
 namespace {
-
-constexpr size_t kMaxQuotedBytes = 128;
 
 bool is_printable_ascii(char c) {
   return c >= 0x20 && c < 0x7f;
@@ -44,11 +40,6 @@ std::optional<uint16_t> parse_port(std::string_view text) {
   return static_cast<uint16_t>(value);
 }
 
-// A name a resolver could be asked for: no empty label (leading or doubled dot).
-bool is_server_name(std::string_view host) {
-  return is_host_name(host) && !host.starts_with('.') && host.find("..") == std::string_view::npos;
-}
-
 // One item, blanks already trimmed; an error message when it is malformed.
 std::optional<ServerAddress> parse_server(std::string_view item, std::string& error) {
   const std::string shown = quote_for_message(item);
@@ -78,7 +69,7 @@ std::optional<ServerAddress> parse_server(std::string_view item, std::string& er
     }
     server.port = *port;
   }
-  if (!is_ipv4_literal(host) && !is_server_name(host)) {
+  if (!is_ipv4_literal(host) && !conf::is_host_name(host)) {
     error = "bad server " + shown + " (expected an IPv4 address or a host name, then :port)";
     return std::nullopt;
   }
@@ -93,35 +84,6 @@ std::string_view trim_blanks(std::string_view text) {
 }
 
 }  // namespace
-
-bool is_host_name(std::string_view text) {
-  if (text.empty() || text.size() > 255) return false;
-  bool has_label_char = false;
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      has_label_char = true;
-    } else if (c != '.') {
-      return false;
-    }
-  }
-  return has_label_char && text.find_first_not_of("0123456789.") != std::string_view::npos;
-}
-
-std::string quote_for_message(std::string_view text) {
-  std::string out = "'";
-  for (size_t i = 0; i < text.size() && i < kMaxQuotedBytes; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (!is_printable_ascii(static_cast<char>(c)) || c == '\'' || c == '\\') {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      out += escaped;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kMaxQuotedBytes) out += "...";
-  return out + "'";
-}
 
 std::optional<std::vector<ServerAddress>> parse_server_list(std::string_view text,
                                                             std::string* error) {

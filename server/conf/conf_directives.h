@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "sockd_conf.h"
 #include "socks4/conf_lexer.h"
-#include "socks4/sockd_conf.h"
 
 namespace socks4::conf {
 

@@ -1,14 +1,13 @@
 // sockd.conf: the line loop. Each line is a comment, a #NO_IDENTD:/#BAD_ID: command, a
 // permit/deny rule or a directive; every bad line yields one diagnostic and parsing goes on,
 // so an administrator sees all mistakes at once.
-#include "socks4/sockd_conf.h"
+#include "sockd_conf.h"
 
 #include <cerrno>
 #include <cstring>
 
 #include "conf_directives.h"
 #include "conf_rule.h"
-#include "socks4/conf_address.h"
 #include "socks4/conf_lexer.h"
 
 namespace socks4::conf {
@@ -24,14 +23,9 @@ class ConfigParser {
       : file_name_(file_name), rule_context_{reader, services} {}
 
   ParseOutcome run(std::string_view text) {
-    int line_number = 0;
-    while (!text.empty()) {
-      size_t newline = text.find('\n');
-      std::string_view line = text.substr(0, newline);
-      text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-      ++line_number;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (auto error = parse_line(line, line_number)) report(line_number, *error);
+    LineReader lines(text);
+    for (std::string_view line; lines.next(line);) {
+      if (auto error = parse_line(line, lines.number())) report(lines.number(), *error);
     }
     ParseOutcome outcome;
     if (errors_.empty()) {
@@ -49,18 +43,7 @@ class ConfigParser {
 
  private:
   std::optional<LineError> parse_line(std::string_view line, int line_number) {
-    if (line.size() > kMaxLineLength) {
-      return LineError{static_cast<int>(kMaxLineLength) + 1,
-                       "line is " + std::to_string(line.size()) + " bytes long, the limit is " +
-                           std::to_string(kMaxLineLength)};
-    }
-    for (size_t i = 0; i < line.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(line[i]);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        return LineError{static_cast<int>(i) + 1,
-                         "expected text, found the control character " + quote(line.substr(i, 1))};
-      }
-    }
+    if (auto error = check_line(line, kMaxLineLength)) return error;
     std::string_view body = trim(line);
     int body_column = static_cast<int>(body.data() - line.data()) + 1;
     if (body.starts_with(kNoIdentdPrefix)) {
@@ -97,22 +80,14 @@ class ConfigParser {
     return std::nullopt;
   }
 
-  // "permit|deny ... [: shell_cmd]": everything after the first ':' outside an IPv6 address's
-  // brackets is the command.
+  // "permit|deny ... [: shell_cmd]".
   std::optional<LineError> parse_rule_line(std::string_view code, int line_number) {
-    size_t colon = find_command_colon(code);
-    std::string_view words = code.substr(0, colon);
+    const ShellTail tail = split_shell_tail(code);
+    if (auto error = check_shell_tail(tail)) return error;
     Rule rule;
     rule.line = line_number;
-    if (colon != std::string_view::npos) {
-      std::string_view command = trim(code.substr(colon + 1));
-      if (command.empty()) {
-        return LineError{static_cast<int>(colon) + 2,
-                         "expected a shell command after ':', found end of line"};
-      }
-      rule.shell_command = std::string(command);
-    }
-    TokenCursor cursor(split_tokens(words), end_column(words));
+    rule.shell_command = std::string(tail.command);
+    TokenCursor cursor(split_tokens(tail.words), end_column(tail.words));
     if (auto error = parse_rule(cursor, rule_context_, rule)) return error;
     if (config_.rules.size() >= kMaxRules) {
       return LineError{1, "too many rules (the limit is " + std::to_string(kMaxRules) + ")"};
@@ -121,19 +96,8 @@ class ConfigParser {
     return std::nullopt;
   }
 
-  // The column just past the last non-blank byte: where "found end of line" points.
-  static int end_column(std::string_view text) {
-    std::string_view trimmed = trim(text);
-    if (trimmed.empty()) return 1;
-    return static_cast<int>(trimmed.data() - text.data() + trimmed.size()) + 1;
-  }
-
   void report(int line_number, const LineError& error) {
-    if (errors_.size() >= kMaxDiagnostics) {
-      ++suppressed_;
-      return;
-    }
-    errors_.push_back({std::string(file_name_), line_number, error.column, error.message});
+    if (!add_diagnostic(errors_, kMaxDiagnostics, file_name_, line_number, error)) ++suppressed_;
   }
 
   std::string_view file_name_;
@@ -156,9 +120,8 @@ Config default_config() {
   return config;
 }
 
-std::string ParseDiagnostic::to_string() const {
-  if (line == 0) return file + ": " + message;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+std::optional<std::string> read_file(const std::string& path) {
+  return read_bounded_file(path, kMaxFileBytes);
 }
 
 ParseOutcome parse(std::string_view text, std::string_view file_name, FileReader reader,

@@ -1,7 +1,7 @@
 // to_string(Rule): the canonical text of a rule, for `sockd -n` and log lines.
+#include "sockd_conf.h"
 #include "socks4/conf_address.h"
 #include "socks4/conf_port.h"
-#include "socks4/sockd_conf.h"
 
 namespace socks4::conf {
 namespace {

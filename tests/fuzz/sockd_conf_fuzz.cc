@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "../../server/conf/sockd_conf.h"
 #include "fuzz_check.h"
-#include "socks4/sockd_conf.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "socks4/sockd_conf.h"
+#include "../../server/conf/sockd_conf.h"
 
 namespace socks4::conf::testing {
 

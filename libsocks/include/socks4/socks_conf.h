@@ -8,6 +8,9 @@
 // Extensions (old lines stay valid): CIDR `10.0.0.0/8` in place of "addr mask", and a host name
 // (`example.com`) or domain suffix (`.example.com`) as destination, which matches destinations
 // known by name (4a); a dotted mask after a name is accepted and ignored, as the original did.
+// The pieces of a line (addresses, ports, user lists, names, the `:` tail) are the NEC line
+// syntax shared with sockd.conf (conf_*.h); an IPv6 destination is refused, since SOCKS 4
+// cannot carry one.
 #pragma once
 
 #include <cstddef>
@@ -17,18 +20,21 @@
 #include <string_view>
 #include <vector>
 
+#include "socks4/conf_lexer.h"
+#include "socks4/conf_port.h"
+#include "socks4/conf_users.h"
 #include "socks4/socks_conf_servers.h"
 
 namespace socks4::client {
 
 enum class RouteAction { kDeny, kDirect, kSockd };
-enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
+using conf::PortOp;
 
 // Bounds on what a file may hold; going over one is a diagnostic.
 inline constexpr size_t kMaxConfLineLength = 4096;
 inline constexpr size_t kMaxConfRules = 10000;
 inline constexpr size_t kMaxConfFileBytes = 4 << 20;
-inline constexpr size_t kMaxUsersPerRule = 10000;
+using conf::kMaxUsersPerRule;
 inline constexpr size_t kMaxConfDiagnostics = 100;
 
 struct RoutingRule {
@@ -48,14 +54,7 @@ struct RoutingConfig {
   std::vector<RoutingRule> rules;  // in file order; first match wins; no match = deny
 };
 
-struct ConfDiagnostic {
-  std::string file;
-  int line = 0;
-  int column = 0;  // 1-based
-  std::string message;
-  // "FILE:LINE:COLUMN: MESSAGE"
-  std::string to_string() const;
-};
+using ConfDiagnostic = conf::Diagnostic;  // "FILE:LINE:COLUMN: MESSAGE"
 
 struct ConfParse {
   std::optional<RoutingConfig> config;  // set when there were no errors
@@ -64,10 +63,10 @@ struct ConfParse {
 
 // Injected so parsing stays pure. A reader returns nullopt when the file cannot be read; a
 // service lookup returns the port (host order) of a TCP service name, or nullopt.
-using ConfFileReader = std::optional<std::string> (*)(const std::string& path);
-using ServiceLookup = std::optional<uint16_t> (*)(const std::string& name);
+using ConfFileReader = conf::FileReader;
+using conf::lookup_tcp_service;  // /etc/services
+using conf::ServiceLookup;
 std::optional<std::string> read_conf_file(const std::string& path);  // bounded by kMaxConfFileBytes
-std::optional<uint16_t> lookup_tcp_service(const std::string& name);  // /etc/services
 
 ConfParse parse_socks_conf(std::string_view text, std::string_view file_name,
                            ConfFileReader reader = &read_conf_file,

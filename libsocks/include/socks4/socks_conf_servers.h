@@ -1,7 +1,7 @@
 // SOCKS server lists, "host[:port][,host[:port]...]": the one grammar of SOCKS_SERVER, of
 // socksify -s and of socks.conf's @= lists. Strict, because a list that is misread sends
-// traffic where the user did not mean it to go. Pure and self-contained: socksify, a small
-// static program, compiles this file alone.
+// traffic where the user did not mean it to go. Pure; socksify, a small static program,
+// compiles this file with conf_text.cc alone.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "socks4/conf_text.h"
 
 namespace socks4::client {
 
@@ -31,12 +33,10 @@ struct ServerAddress {
 std::optional<std::vector<ServerAddress>> parse_server_list(std::string_view text,
                                                             std::string* error);
 
-// Host names as they may appear in rules and server lists: letters, digits, '-', '_', '.', and
-// not all digits and dots (that is a mistyped address).
-bool is_host_name(std::string_view text);
-
 // `text` in single quotes for a message: printable ASCII as is, other bytes (and quotes and
 // backslashes) as \xNN, shortened with "..." past 128 bytes.
-std::string quote_for_message(std::string_view text);
+inline std::string quote_for_message(std::string_view text) {
+  return conf::quote(text, '\'', 128);
+}
 
 }  // namespace socks4::client

@@ -9,9 +9,11 @@
 // Extensions (old lines stay valid): CIDR addresses (10.0.0.0/8, in place of "addr mask"), a
 // command qualifier (`permit connect ...`, `deny bind ...`), destinations given as a host name
 // or `.suffix` for 4a requests, and directives for the daemon itself (see ServerSettings).
+// The pieces of a rule line (addresses, ports, user lists, names, the `:` tail) are the NEC
+// line syntax shared with socks.conf (libsocks/include/socks4/conf_*.h); this grammar adds the
+// permit/deny rule, the directives and the special #NO_IDENTD:/#BAD_ID: lines.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,6 +21,11 @@
 #include <string_view>
 #include <vector>
 
+#include "socks4/conf_address.h"
+#include "socks4/conf_destination.h"
+#include "socks4/conf_lexer.h"
+#include "socks4/conf_port.h"
+#include "socks4/conf_users.h"
 #include "socks4/ip_address.h"
 #include "socks4/proto.h"
 
@@ -26,31 +33,6 @@ namespace socks4::conf {
 
 enum class Action { kPermit, kDeny };
 enum class IdentdMode { kNone, kLoose, kStrict };  // n / i / I
-enum class PortOp { kAny, kEq, kNeq, kLt, kGt, kLe, kGe };
-
-// An IPv4 address and mask ("10.0.0.0 255.0.0.0", "10.0.0.0/8") or an IPv6 prefix
-// ("[2001:db8::]/32"). An IPv4 one matches only IPv4 addresses and an IPv6 one only IPv6
-// addresses, both as normalised by IpAddress (so ::1 is matched as 127.0.0.1) -- except an
-// IPv4 mask of 0 (0.0.0.0/0), which has always meant "anywhere" in sockd.conf and matches
-// every address: `deny ... 0.0.0.0/0 eq 25` must not let IPv6 through.
-struct AddressMask {
-  uint32_t address = 0;  // IPv4, host byte order
-  uint32_t mask = 0;     // IPv4: 1 bits must match; 0.0.0.0 matches every IPv4 address
-  bool is_ipv6 = false;
-  std::array<uint8_t, 16> address6{};  // IPv6, network order, zero past the prefix
-  int prefix6 = 0;                     // IPv6 prefix length, 0..128
-
-  bool matches_everything() const { return !is_ipv6 && mask == 0; }
-  bool matches(const IpAddress& ip) const;
-  friend bool operator==(const AddressMask&, const AddressMask&) = default;
-};
-
-// A destination: an address/mask, or (4a only) a host name ("example.com") or a domain
-// suffix (".example.com", which matches example.com itself and every name below it).
-struct Destination {
-  AddressMask address;  // used when name is empty
-  std::string name;     // lower case; starts with '.' for a suffix
-};
 
 struct Rule {
   Action action = Action::kDeny;
@@ -131,14 +113,7 @@ struct Config {
 // loopback clients, so a default sockd is never an open proxy.
 Config default_config();
 
-struct ParseDiagnostic {
-  std::string file;
-  int line = 0;
-  int column = 0;       // 1-based
-  std::string message;  // what was found and what was expected
-  // "FILE:LINE:COLUMN: MESSAGE"
-  std::string to_string() const;
-};
+using ParseDiagnostic = Diagnostic;  // "FILE:LINE:COLUMN: MESSAGE"
 
 struct ParseOutcome {
   std::optional<Config> config;  // set when there were no errors
@@ -146,23 +121,15 @@ struct ParseOutcome {
 };
 
 // Bounds on what a config may hold (a line or file over a limit is a diagnostic).
-inline constexpr size_t kMaxLineLength = 4096;        // bytes per line, without the newline
-inline constexpr size_t kMaxRules = 10000;            // permit/deny lines per file
-inline constexpr size_t kMaxFileBytes = 16 << 20;     // read_file refuses larger files
-inline constexpr size_t kMaxUserFileBytes = 1 << 20;  // one *= /path user-list file
-inline constexpr size_t kMaxUsersPerRule = 10000;     // names in one *= list, files expanded
-inline constexpr size_t kMaxDiagnostics = 100;        // parsing goes on, reporting stops
+inline constexpr size_t kMaxLineLength = 4096;     // bytes per line, without the newline
+inline constexpr size_t kMaxRules = 10000;         // permit/deny lines per file
+inline constexpr size_t kMaxFileBytes = 16 << 20;  // read_file refuses larger files
+inline constexpr size_t kMaxDiagnostics = 100;     // parsing goes on, reporting stops
+// Per *= list: kMaxUsersPerRule names, kMaxUserFileBytes per file (conf_users.h).
 
-// Reads `/path` user-list files named in *= lists. Returns nullopt if the file cannot be read.
-// Injected so parsing stays pure; the default reads the file system.
-using FileReader = std::optional<std::string> (*)(const std::string& path);
 // Returns nullopt (errno set) if the file cannot be read or is larger than kMaxFileBytes.
+// The default FileReader (conf_users.h) of the parser, for the config and *= /path files.
 std::optional<std::string> read_file(const std::string& path);
-
-// Maps a service name from a rule's port (`eq telnet`) to a TCP port. Injected like FileReader;
-// the default asks the system's services database (/etc/services) with getservbyname_r.
-using ServiceLookup = std::optional<uint16_t> (*)(const std::string& name);
-std::optional<uint16_t> lookup_tcp_service(const std::string& name);
 
 // Parses the text of a sockd.conf. `file_name` is only used in diagnostics.
 ParseOutcome parse(std::string_view text, std::string_view file_name,

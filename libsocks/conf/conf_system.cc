@@ -1,5 +1,5 @@
-// The parser's two windows onto the system, kept apart so everything else stays pure:
-// reading a file (bounded) and looking up a TCP service name.
+// The parsers' two windows onto the system, kept apart so everything else stays pure: reading
+// a file (bounded) and looking up a TCP service name. Both grammars inject these.
 #include <netdb.h>
 
 #include <cerrno>
@@ -7,7 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "socks4/sockd_conf.h"
+#include "socks4/conf_port.h"
+#include "socks4/conf_users.h"
 
 namespace socks4::conf {
 namespace {
@@ -18,14 +19,14 @@ struct FileCloser {
 
 }  // namespace
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+std::optional<std::string> read_bounded_file(const std::string& path, size_t max_bytes) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rbe"));
   if (!file) return std::nullopt;
   std::string text;
   char chunk[16384];
   size_t got;
   while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) {
-    if (text.size() + got > kMaxFileBytes) {
+    if (text.size() + got > max_bytes) {
       errno = EFBIG;
       return std::nullopt;
     }
