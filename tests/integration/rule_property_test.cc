@@ -273,8 +273,8 @@ class LiveServer {
   // The reply code to `request` sent from its source, or -1 with the reason in `why`.
   int reply_to(const model::Request& request, std::string* why) {
     const bool from_v6 = request.source.find(':') != std::string::npos;
-    UniqueFd fd = connect_any_family(request.source, from_v6 ? "::1" : "127.0.0.1",
-                                     from_v6 ? port6_ : sockd_->port(), kReplyBound);
+    UniqueFd fd = connect_tcp_from(request.source, from_v6 ? "::1" : "127.0.0.1",
+                                   from_v6 ? port6_ : sockd_->port(), kReplyBound, kReplyBound);
     if (!fd) {
       *why = "cannot connect to sockd from " + request.source;
       return -1;

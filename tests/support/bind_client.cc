@@ -31,23 +31,7 @@ std::string reply_ip(const Reply& reply) {
 
 UniqueFd connect_from(const std::string& source_ip, const std::string& ip, uint16_t port,
                       std::chrono::milliseconds timeout) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return {};
-  sockaddr_in source = make_address(parse_ipv4(source_ip), 0);
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) return {};
-  sockaddr_in target = make_address(parse_ipv4(ip), port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-    if (errno != EINPROGRESS) return {};
-    pollfd p{fd.get(), POLLOUT, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
-    int error = 0;
-    socklen_t length = sizeof error;
-    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return {};
-  }
-  int flags = fcntl(fd.get(), F_GETFL);
-  fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-  set_io_timeout(fd.get(), kIoTimeout);
-  return fd;
+  return connect_tcp_from(source_ip, ip, port, timeout, kIoTimeout);
 }
 
 bool connection_refused(const std::string& ip, uint16_t port) {

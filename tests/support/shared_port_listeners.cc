@@ -38,45 +38,6 @@ uint16_t bound_port(int fd) {
 
 }  // namespace
 
-std::optional<SocketAddress> socket_address(const std::string& ip, uint16_t port) {
-  SocketAddress out;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    out.length = sizeof *v4;
-    return out;
-  }
-  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    out.length = sizeof *v6;
-    return out;
-  }
-  return std::nullopt;
-}
-
-UniqueFd connect_any_family(const std::string& source, const std::string& server, uint16_t port,
-                            std::chrono::milliseconds timeout) {
-  std::optional<SocketAddress> from = socket_address(source, 0);
-  std::optional<SocketAddress> to = socket_address(server, port);
-  if (!from || !to || from->storage.ss_family != to->storage.ss_family) return {};
-  UniqueFd fd(socket(to->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd || bind(fd.get(), from->get(), from->length) != 0) return {};
-  if (connect(fd.get(), to->get(), to->length) != 0) {
-    if (errno != EINPROGRESS) return {};
-    pollfd p{fd.get(), POLLOUT, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
-    int error = 0;
-    socklen_t length = sizeof error;
-    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return {};
-  }
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  set_io_timeout(fd.get(), timeout);
-  return fd;
-}
-
 SharedPortListeners::SharedPortListeners(const std::vector<std::string>& listening,
                                          const std::vector<std::string>& refusing) {
   for (int attempt = 0; attempt < kBindAttempts && port_ == 0; ++attempt)

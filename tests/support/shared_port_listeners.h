@@ -14,23 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "socket_io.h"
 #include "socks4/unique_fd.h"
 
 namespace socks4::test {
-
-// An IPv4 or IPv6 literal with a port; nullopt if `ip` is neither.
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-std::optional<SocketAddress> socket_address(const std::string& ip, uint16_t port);
-
-// A TCP connection from `source` (any port) to server:port, IPv4 or IPv6 (bind_client.h's
-// connect_from is IPv4 only), bounded by `timeout`, with that send/receive timeout afterwards.
-// Empty if it failed.
-UniqueFd connect_any_family(const std::string& source, const std::string& server, uint16_t port,
-                            std::chrono::milliseconds timeout);
 
 class SharedPortListeners {
  public:

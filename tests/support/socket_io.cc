@@ -47,22 +47,49 @@ void set_io_timeout(int fd, milliseconds timeout) {
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-UniqueFd connect_tcp(const std::string& ip, uint16_t port, milliseconds timeout,
-                     milliseconds io_timeout) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd) return {};
-  sockaddr_in sa = make_address(parse_ipv4(ip), port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+std::optional<SocketAddress> socket_address(const std::string& ip, uint16_t port) {
+  SocketAddress out;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    out.length = sizeof *v4;
+    return out;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    out.length = sizeof *v6;
+    return out;
+  }
+  return std::nullopt;
+}
+
+UniqueFd connect_tcp_from(const std::string& source, const std::string& ip, uint16_t port,
+                          milliseconds timeout, milliseconds io_timeout) {
+  std::optional<SocketAddress> to = socket_address(ip, port);
+  std::optional<SocketAddress> from = source.empty() ? std::nullopt : socket_address(source, 0);
+  if (!to || (!source.empty() && (!from || from->storage.ss_family != to->storage.ss_family)))
+    return {};
+  UniqueFd fd(socket(to->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd || (from && bind(fd.get(), from->get(), from->length) != 0)) return {};
+  if (connect(fd.get(), to->get(), to->length) != 0) {
     if (errno != EINPROGRESS) return {};
     pollfd p{fd.get(), POLLOUT, 0};
     if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
     int error = 0;
-    socklen_t len = sizeof error;
-    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0) return {};
+    socklen_t length = sizeof error;
+    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return {};
   }
   fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
   set_io_timeout(fd.get(), io_timeout);
   return fd;
+}
+
+UniqueFd connect_tcp(const std::string& ip, uint16_t port, milliseconds timeout,
+                     milliseconds io_timeout) {
+  return connect_tcp_from("", ip, port, timeout, io_timeout);
 }
 
 UniqueFd bind_loopback(bool listen) {

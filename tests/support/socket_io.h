@@ -3,6 +3,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +23,19 @@ inline constexpr milliseconds kIoTimeout{15000};
 
 uint32_t parse_ipv4(const std::string& dotted);  // host byte order; aborts on bad input
 sockaddr_in make_address(uint32_t ip, uint16_t port);
+
+// An IPv4 or IPv6 literal with a port; nullopt if `ip` is neither.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+std::optional<SocketAddress> socket_address(const std::string& ip, uint16_t port);
+
+// A TCP connection from `source` (any port; "" for no bind) to ip:port, IPv4 or IPv6, within
+// `timeout`, with SO_RCVTIMEO/SO_SNDTIMEO = io_timeout afterwards. Empty if it failed.
+UniqueFd connect_tcp_from(const std::string& source, const std::string& ip, uint16_t port,
+                          milliseconds timeout, milliseconds io_timeout);
 
 void set_io_timeout(int fd, milliseconds timeout);
 
