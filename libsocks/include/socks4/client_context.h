@@ -27,7 +27,7 @@ struct ClientContext {
   // Non-empty when the settings are unusable (a malformed SOCKS_SERVER, a socks.conf with
   // errors or unreadable), saying why: `config` is then an empty rule set and every connection
   // but loopback is refused, IPv6 and UDP ones too, and no name is taken as local for want of
-  // a server (the preload's remote names still get placeholders, whose connects are refused).
+  // a server (the preload's remote names still get fake addresses, whose connects are refused).
   std::string refusal;
 };
 
