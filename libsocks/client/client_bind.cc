@@ -15,6 +15,7 @@
 #include "socks4/client_sys.h"
 #include "socks4/client_table.h"
 #include "socks4/fake_names.h"
+#include "socks4/unique_fd.h"
 
 namespace socks4::client {
 namespace {
@@ -50,9 +51,10 @@ std::optional<LastConnect> bind_target(int fd, const sockaddr* address, socklen_
   return bind_follows();
 }
 
-// Sends a BIND request to the server of `last` (a multi-homed sockd answers for the right
-// interface) and registers the socket once the server listens.
-Outcome bind_through_server(int fd, const LastConnect& last) {
+// Sends a BIND request on `socket_fd` to the server of `last` (a multi-homed sockd answers
+// for the right interface) and waits until the server listens. nullopt when it failed, with
+// the error in `error`.
+std::optional<TrackedSocket> negotiate_bind(int socket_fd, const LastConnect& last, int& error) {
   std::shared_ptr<const ClientContext> ctx = context();
   Request request;
   request.command = Command::kBind;
@@ -61,7 +63,10 @@ Outcome bind_through_server(int fd, const LastConnect& last) {
   request.user_id = ctx->env.username;
   request.hostname = last.destination_name;
   std::vector<uint8_t> wire = encode_request(request);
-  if (wire.empty()) return failed_outcome(EINVAL, Route::kServer);
+  if (wire.empty()) {
+    error = EINVAL;
+    return std::nullopt;
+  }
   const ServerEndpoint& server = last.server;
   in_addr server_ip{htonl(server.ipv4)};
   char server_text[INET_ADDRSTRLEN] = "";
@@ -69,20 +74,28 @@ Outcome bind_through_server(int fd, const LastConnect& last) {
   std::vector<ServerAddress> again{{server_text, server.port}};
   TrackedSocket socket;
   socket.purpose = Purpose::kBind;
-  socket.negotiation.emplace(resolve_servers(again, socket_family(fd)), std::move(wire),
+  socket.negotiation.emplace(resolve_servers(again, socket_family(socket_fd)), std::move(wire),
                              ctx->timeouts);
   socket.destination = last.destination;
   socket.destination_name = last.destination_name;
-  Progress progress = run_negotiation(fd, *socket.negotiation, RunUntil::kBound);
+  Progress progress = run_negotiation(socket_fd, *socket.negotiation, RunUntil::kBound);
   if (progress == Progress::kFailed) {
-    debug_log("fd %d: BIND through %s failed: %s", fd, server.label.c_str(),
-              strerror(socket.negotiation->error()));
-    return failed_outcome(socket.negotiation->error(), Route::kServer);
+    error = socket.negotiation->error();
+    debug_log("fd %d: BIND through %s failed: %s", socket_fd, server.label.c_str(),
+              strerror(error));
+    return std::nullopt;
   }
-  debug_log("fd %d: BIND through %s: server listens on port %u", fd, server.label.c_str(),
+  debug_log("fd %d: BIND through %s: server listens on port %u", socket_fd, server.label.c_str(),
             socket.negotiation->first_reply().port);
-  if (!track(fd, std::move(socket))) return failed_outcome(errno, Route::kServer);
-  return Outcome{0, 0, Route::kServer, false};
+  return socket;
+}
+
+// The address the server listens on for a BIND entry: 0.0.0.0 in the reply means "the
+// server's own address" (a single-homed sockd).
+void bind_address(const TrackedSocket& s, uint32_t& ip, uint16_t& port) {
+  const Reply& reply = s.negotiation->first_reply();
+  ip = reply.ip != 0 ? reply.ip : s.negotiation->server().ipv4;
+  port = reply.port;
 }
 
 // The address a recorded bind was given, and the entry gone.
@@ -97,15 +110,65 @@ std::optional<sockaddr_storage> take_deferred_bind(int fd, socklen_t& length) {
   return local;
 }
 
-// listen(2) or getsockname(2) of a socket whose bind was recorded: the program means to
-// accept, so the recorded bind becomes a SOCKS BIND if it still follows a CONNECT through a
-// server, and a plain bind otherwise. Outcome route kServer: the server listens.
-Outcome bind_recorded(int fd) {
-  socklen_t length = 0;
-  std::optional<sockaddr_storage> local = take_deferred_bind(fd, length);
-  if (!local) return Outcome{};
-  if (std::optional<LastConnect> last = bind_follows()) return bind_through_server(fd, *last);
-  return system_outcome(sys().bind(fd, reinterpret_cast<const sockaddr*>(&*local), length));
+enum class Ahead { kNone, kNegotiated, kRefused };
+
+// getsockname(2) or listen(2) of a socket whose bind was recorded. getsockname asks for the
+// port, to announce it before listen (tnftp, inetutils-ftp, rcmd) or only to know it before
+// connect(2) (lftp). A BIND is negotiated ahead on a socket of its own, so that a refusal or a
+// later connect leaves the application's socket untouched. kNone: no BIND to be had (the bind
+// is a plain one); kRefused: the server refused, and listen will fail with its error.
+Ahead bind_ahead(int fd) {
+  Ahead state = Ahead::kNone;
+  with_tracked(fd, [&](TrackedSocket& s) {
+    if (s.side_fd >= 0) state = Ahead::kNegotiated;
+    if (s.bind_error != 0) state = Ahead::kRefused;
+  });
+  if (state != Ahead::kNone) return state;
+  std::optional<LastConnect> last = bind_follows();
+  if (!last) return Ahead::kNone;
+  UniqueFd side(socket(socket_family(fd), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int error = side ? 0 : errno;
+  std::optional<TrackedSocket> bound =
+      side ? negotiate_bind(side.get(), *last, error) : std::nullopt;
+  with_tracked(fd, [&](TrackedSocket& s) {
+    if (s.purpose != Purpose::kBindDeferred || s.side_fd >= 0 || s.bind_error != 0) return;
+    if (!bound) {
+      s.bind_error = error != 0 ? error : ECONNREFUSED;
+      state = Ahead::kRefused;
+      return;
+    }
+    s.negotiation = std::move(bound->negotiation);
+    s.destination = bound->destination;
+    s.destination_name = bound->destination_name;
+    s.side_fd = side.release();
+    state = Ahead::kNegotiated;
+  });
+  return state;
+}
+
+// listen(2) after a BIND negotiated ahead: the application's descriptor takes over the side
+// socket (keeping its own file status and close-on-exec flags) and becomes a SOCKS BIND.
+bool adopt_bind_ahead(int fd) {
+  std::optional<TrackedSocket> ahead;
+  with_tracked(fd, [&](TrackedSocket& s) {
+    if (s.purpose != Purpose::kBindDeferred || s.side_fd < 0) return;
+    ahead = std::move(s);
+    s.side_fd = -1;  // now ours, not the registry's to close
+  });
+  if (!ahead) return false;
+  forget(fd);
+  UniqueFd side(ahead->side_fd);
+  int status = fcntl(fd, F_GETFL);
+  int descriptor = fcntl(fd, F_GETFD);
+  if (status >= 0) fcntl(side.get(), F_SETFL, status);
+  int flags = descriptor >= 0 && (descriptor & FD_CLOEXEC) != 0 ? O_CLOEXEC : 0;
+  if (dup3(side.get(), fd, flags) < 0) return false;
+  TrackedSocket bound;
+  bound.purpose = Purpose::kBind;
+  bound.negotiation = std::move(ahead->negotiation);
+  bound.destination = ahead->destination;
+  bound.destination_name = ahead->destination_name;
+  return track(fd, std::move(bound));
 }
 
 }  // namespace
@@ -113,7 +176,17 @@ Outcome bind_recorded(int fd) {
 Outcome bind_socket(int fd, const sockaddr* address, socklen_t length) {
   std::optional<LastConnect> last = bind_target(fd, address, length);
   if (!last) return system_outcome(sys().bind(fd, address, length));
-  return bind_through_server(fd, *last);
+  // Port 0 after a CONNECT through a server: a passive FTP client's data socket about to
+  // connect (lftp binds it to the control connection's local address) as well as an active
+  // one's about to listen. Only listen(2) makes it a SOCKS BIND; connect(2) makes it a plain
+  // bind (and drops a BIND negotiated ahead for getsockname).
+  TrackedSocket recorded;
+  recorded.purpose = Purpose::kBindDeferred;
+  recorded.local_length = std::min<socklen_t>(length, sizeof recorded.local);
+  std::memcpy(&recorded.local, address, recorded.local_length);
+  if (!track(fd, std::move(recorded))) return system_outcome(-1);
+  debug_log("fd %d: bind to port 0 recorded; a SOCKS BIND if it listens", fd);
+  return Outcome{};
 }
 
 int complete_deferred_bind(int fd) {
@@ -124,20 +197,38 @@ int complete_deferred_bind(int fd) {
 }
 
 int socket_name(int fd, sockaddr* address, socklen_t* length) {
-  // A program asks for its port to announce it (bind, getsockname, listen; rcmd does).
-  if (purpose_of(fd) == Purpose::kBindDeferred && as_system_call(bind_recorded(fd)) != 0) {
-    return -1;
+  if (purpose_of(fd) == Purpose::kBindDeferred) {
+    switch (bind_ahead(fd)) {
+      case Ahead::kNone:  // the recorded bind becomes a plain one, and the kernel answers
+        if (complete_deferred_bind(fd) != 0) return -1;
+        break;
+      case Ahead::kRefused: {  // the address as bound, port 0: listen will report the refusal
+        sockaddr_storage local{};
+        socklen_t local_length = 0;
+        with_tracked(fd, [&](TrackedSocket& s) {
+          local = s.local;
+          local_length = s.local_length;
+        });
+        if (length == nullptr) {
+          errno = EFAULT;
+          return -1;
+        }
+        if (address != nullptr) std::memcpy(address, &local, std::min(*length, local_length));
+        *length = local_length;
+        return 0;
+      }
+      case Ahead::kNegotiated:
+        break;
+    }
   }
   uint32_t ip = 0;
   uint16_t port = 0;
   bool bound = false;
   with_tracked(fd, [&](TrackedSocket& s) {
-    if (s.purpose != Purpose::kBind) return;
+    bool ahead = s.purpose == Purpose::kBindDeferred && s.side_fd >= 0;
+    if ((s.purpose != Purpose::kBind && !ahead) || !s.negotiation) return;
     bound = true;
-    const Reply& reply = s.negotiation->first_reply();
-    // 0.0.0.0 means "the server's own address" (a single-homed sockd).
-    ip = reply.ip != 0 ? reply.ip : s.negotiation->server().ipv4;
-    port = reply.port;
+    bind_address(s, ip, port);
   });
   if (!bound) return sys().getsockname(fd, address, length);
   if (length == nullptr) {
@@ -175,13 +266,22 @@ int peer_name(int fd, sockaddr* address, socklen_t* length) {
 }
 
 Outcome listen_socket(int fd, int backlog) {
-  std::optional<Purpose> purpose = purpose_of(fd);
-  if (purpose == Purpose::kBindDeferred) {
-    Outcome bound = bind_recorded(fd);
-    if (bound.result != 0) return bound;
-    purpose = purpose_of(fd);
+  if (purpose_of(fd) == Purpose::kBindDeferred) {
+    switch (bind_ahead(fd)) {
+      case Ahead::kNegotiated:
+        if (!adopt_bind_ahead(fd)) return system_outcome(-1, Route::kServer);
+        break;
+      case Ahead::kRefused: {  // never a local listener the outside could not reach
+        int error = ECONNREFUSED;
+        with_tracked(fd, [&](TrackedSocket& s) { error = s.bind_error; });
+        return failed_outcome(error, Route::kServer);
+      }
+      case Ahead::kNone:
+        if (complete_deferred_bind(fd) != 0) return system_outcome(-1);
+        break;
+    }
   }
-  if (purpose == Purpose::kBind) return Outcome{0, 0, Route::kServer, false};  // it listens
+  if (purpose_of(fd) == Purpose::kBind) return Outcome{0, 0, Route::kServer, false};  // it listens
   return system_outcome(sys().listen(fd, backlog));
 }
 

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "socks4/client_sys.h"
+
 namespace socks4::client {
 namespace {
 
@@ -31,7 +33,7 @@ bool same_socket(int fd, const TrackedSocket& socket) {
 }
 
 bool may_be_pending(const TrackedSocket& socket) {
-  if (!socket.negotiation) return false;
+  if (!socket.negotiation || socket.purpose == Purpose::kBindDeferred) return false;
   return socket.progress() == Progress::kPending ||
          (socket.purpose == Purpose::kBind && !socket.accepted);
 }
@@ -57,6 +59,7 @@ void recount_locked(TrackedSocket& socket) {
 
 void erase_locked(std::unordered_map<int, TrackedSocket>::iterator at) {
   Registry& r = registry();
+  if (at->second.side_fd >= 0) sys().close(at->second.side_fd);
   if (at->second.pending) r.pending.fetch_sub(1);
   r.watches.fetch_sub(at->second.counted_watches);
   r.sockets.erase(at);
@@ -180,7 +183,7 @@ std::optional<Progress> drive(int fd) {
 }
 
 Readiness readiness_locked(int fd, TrackedSocket& socket) {
-  if (!socket.negotiation) return {};
+  if (!socket.negotiation || socket.purpose == Purpose::kBindDeferred) return {};
   Negotiation& negotiation = *socket.negotiation;
   if (negotiation.progress() == Progress::kPending) negotiation.advance(fd);
   Readiness out;

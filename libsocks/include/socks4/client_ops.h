@@ -28,10 +28,10 @@ bool refused_by_settings(int fd, const sockaddr* address, socklen_t length);
 // lookup when direct. `port` in host byte order.
 Outcome connect_socket_to_name(int fd, const std::string& name, uint16_t port);
 
-// bind(2): after a CONNECT through a server, binding a TCP socket to port 0 sends a BIND
-// request instead (DSTIP = the last CONNECT's destination), to the same server. A bind to the
-// unspecified address and port 0 is only recorded: listen(2) sends the BIND, and a connect(2)
-// makes it a plain bind first.
+// bind(2): after a CONNECT through a server, binding a TCP socket to port 0 is only recorded:
+// listen(2) (or getsockname(2), asking for the port to announce) sends a BIND request instead
+// (DSTIP = the last CONNECT's destination) to the same server, and a connect(2) makes it a
+// plain bind first.
 Outcome bind_socket(int fd, const sockaddr* address, socklen_t length);
 // connect(2) on a socket whose bind was recorded: makes that bind real (0, or -1 and errno).
 int complete_deferred_bind(int fd);

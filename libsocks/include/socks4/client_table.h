@@ -48,6 +48,11 @@ struct TrackedSocket {
   socklen_t peer_length = 0;
   sockaddr_storage local{};  // kBindDeferred: the address bind(2) was given
   socklen_t local_length = 0;
+  // kBindDeferred: a BIND negotiated ahead on a socket of its own, because getsockname(2) asked
+  // for the port before listen(2) (tnftp does): listen adopts it, connect(2) closes it. The
+  // registry closes it with the entry.
+  int side_fd = -1;
+  int bind_error = 0;     // kBindDeferred: the BIND negotiated ahead failed; listen(2) fails so
   bool accepted = false;  // BIND: the relayed stream was handed out; CONNECT: completion noted
   std::vector<EpollWatch> watches;
   // Maintained by the registry: a negotiation may still be under way (counted in any_pending).
