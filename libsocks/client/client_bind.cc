@@ -250,6 +250,21 @@ int peer_name(int fd, sockaddr* address, socklen_t* length) {
     }
     peer = s.peer;
     peer_length = s.peer_length;
+    if (s.purpose != Purpose::kConnect || s.destination_name.empty() || !s.negotiation ||
+        s.progress() != Progress::kDone) {
+      return;
+    }
+    // By name: once up, the address sockd connected to (the DSTIP of its 4a reply), so a
+    // program can compare it with addresses the peer announces (FTP's PASV). The fake
+    // address still works for connect and getnameinfo. A server that leaves DSTIP 0, or
+    // echoes the request's 0.0.0.x, says nothing.
+    uint32_t actual = s.negotiation->first_reply().ip;
+    if ((actual >> 24) == 0 || is_fake_address(actual) || peer_length == 0) return;
+    uint16_t port = peer.ss_family == AF_INET6
+                        ? ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port)
+                        : ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+    peer_length = sizeof peer;
+    store_address(peer.ss_family, actual, port, reinterpret_cast<sockaddr*>(&peer), &peer_length);
   });
   if (error != 0) {
     errno = error;

@@ -90,5 +90,39 @@ TEST_F(PreloadFtpTest, LftpPassiveDownloadWithConnectOnly) {
   EXPECT_NE(plain.exit_code, 0);
 }
 
+// By a name only fw resolves, getpeername() of the connection reports the address sockd
+// connected to (its 4a reply names it), so a program can compare it with the addresses the
+// peer announces (FTP PASV). The fake address the name got in lan keeps working: getnameinfo
+// gives the name back, and a second connection to it is a 4a CONNECT again.
+TEST_F(PreloadFtpTest, PeerOfAConnectionByNameIsTheAddressSockdReached) {
+  const std::string script = files().write("peer.py", R"(
+import socket, sys
+name = sys.argv[1]
+s = socket.create_connection((name, 2121), timeout=15)
+fake = socket.getaddrinfo(name, 2121, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
+again = socket.create_connection((fake, 2121), timeout=15)
+print(s.getpeername()[0], socket.getnameinfo((fake, 2121), 0)[0], again.recv(3).decode())
+)");
+  CommandResult r = in_lan_shell("/usr/bin/python3 " + script + " " + kWanName);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, kWanIp + " " + kWanName + " 220\n");
+  EXPECT_EQ(sockd().log_lines_with({"CONNECT", kWanName + ":2121", "granted"}).size(), 2u)
+      << sockd().log();
+}
+
+// inetutils-ftp checks the PASV address against the address its resolver returned (the fake
+// address), not against getpeername(), so by a name only fw resolves plain PASV cannot work
+// (socksify(1)); its epsv4 command makes it use EPSV, which carries only a port, and the data
+// connection goes to the fake address: a 4a CONNECT by name.
+TEST_F(PreloadFtpTest, InetutilsPassiveByANameOnlyTheFirewallResolvesWithEpsv4) {
+  const std::string down = files().file("inetutils-down.bin");
+  CommandResult r =
+      in_lan_shell("inetutils-ftp -p -n -v " + kWanName + " 2121 <<'EOF'\n" +
+                   "user anonymous guest\nepsv4\nbinary\nget payload.bin " + down + "\nquit\nEOF");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes\n"
+                                                << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace socks4::test
