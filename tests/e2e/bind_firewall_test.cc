@@ -230,10 +230,7 @@ TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadWithOurPreload) {
 // lftp and inetutils-ftp in active mode announce what getsockname(2) says of the data socket
 // (socksify(1)): the address sockd listens on, asked for ahead of listen(2).
 TEST_F(BindFirewallTest, LftpAndInetutilsActiveDownloadWithOurPreload) {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  ASSERT_FALSE(ec);
-  const std::string socksify = (self.parent_path().parent_path() / "socksify").string();
+  const std::string socksify = Testbed::socksify_path();
   const size_t binds_before = granted_binds().size();
   const std::string lftp_down = files_->file("lftp-active-down.bin");
   CommandResult r = Testbed::run_in(

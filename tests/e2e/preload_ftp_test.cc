@@ -20,12 +20,6 @@ const std::string& kSockdAddr = FirewallBed::kSockdAddress;
 const std::string kWanIp = Testbed::kWanIp;
 const std::string kWanName = Testbed::kWanName;
 
-std::string socksify_path() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "socksify" : (self.parent_path().parent_path() / "socksify").string();
-}
-
 class PreloadFtpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -56,7 +50,7 @@ class PreloadFtpTest : public ::testing::Test {
 
   // A shell command line in lan, under socksify when `socksified`.
   static CommandResult in_lan_shell(const std::string& command, bool socksified = true) {
-    std::string socksify = socksified ? socksify_path() + " -s " + kSockdAddr + " " : "";
+    std::string socksify = socksified ? Testbed::socksify_path() + " -s " + kSockdAddr + " " : "";
     return Testbed::run_in(net().lan(), {"/bin/sh", "-c", "exec " + socksify + command}, kTimeout);
   }
 
