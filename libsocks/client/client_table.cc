@@ -152,12 +152,6 @@ void copy_tracked(int from, int to) {
   insert_locked(to, std::move(copy));
 }
 
-bool is_tracked(int fd) {
-  if (!any_tracked()) return false;
-  std::lock_guard lock(registry().mutex);
-  return lookup_locked(fd) != nullptr;
-}
-
 bool any_tracked() {
   return registry().size.load(std::memory_order_relaxed) != 0;
 }

@@ -77,7 +77,6 @@ bool track(int fd, TrackedSocket socket);
 void forget(int fd);
 // dup(2): `to` names the same socket; it shows the same peer, with nothing left to drive.
 void copy_tracked(int from, int to);
-bool is_tracked(int fd);
 
 // Cheap (one atomic load): whether any socket is tracked, pending, or watched in an epoll set.
 // The preload's interposers step aside at this cost while a program has none.
