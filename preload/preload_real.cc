@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
 #include "socks4/client_sys.h"
@@ -56,15 +57,18 @@ RealCalls resolve_all() {
 }
 
 // Fork handlers: no lock of the layer may be held by another thread at the moment of fork,
-// or the child, which has only the forking thread, would wait for it forever. The registry's
-// is the only one (the remote-name table is lock-free): docs/ARCHITECTURE.md, "Threads and
-// fork".
+// or the child, which has only the forking thread, would wait for it forever. There are two,
+// taken in this order (docs/ARCHITECTURE.md, "Threads and fork"): the client context's (held
+// while it is first built) and the registry's (all socket state). The fake-address table, the
+// unreachable-server marks and the log are lock-free.
 void before_fork() {
+  client::lock_context();
   client::lock_registry();
 }
 
 void after_fork() {
   client::unlock_registry();
+  client::unlock_context();
 }
 
 void start_layer(const RealCalls& r) {

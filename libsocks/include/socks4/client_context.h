@@ -45,4 +45,10 @@ std::shared_ptr<const ClientContext> context();
 // Replaces the process-wide context (tests; a later re-read of the configuration).
 void replace_context(ClientContext context);
 
+// For the preload's fork handlers: the context's lock, taken before the registry's
+// (docs/ARCHITECTURE.md, "Threads and fork"); context() holds it while it builds, and the
+// registry never asks for the context under its own lock.
+void lock_context();
+void unlock_context();
+
 }  // namespace socks4::client
