@@ -12,7 +12,7 @@
 namespace socks4::preload {
 
 // close() of an epoll set: its watches go. (A closed socket's watches go with its entry in the
-// client library's registry, which keeps them: client_table.h, EpollWatch.)
+// client library's registry, which keeps them: client_registry.h, EpollWatch.)
 void forget_watches_in(int epfd);
 
 }  // namespace socks4::preload

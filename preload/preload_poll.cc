@@ -11,7 +11,7 @@
 #include "preload_guard.h"
 #include "preload_real.h"
 #include "socks4/client_poll.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;

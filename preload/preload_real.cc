@@ -9,7 +9,7 @@
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::preload {
 namespace {

@@ -13,7 +13,7 @@
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 #include "socks4/fake_names.h"
 #include "socks4/unique_fd.h"
 

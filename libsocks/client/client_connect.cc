@@ -12,7 +12,7 @@
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::client {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::client {
 namespace {

@@ -17,7 +17,7 @@ namespace socks4::client {
 
 // connect(2) routed by socks.conf, once: deny (or unusable settings) -> ECONNREFUSED, direct ->
 // the real connect, sockd -> CONNECT through the servers in order, and the socket registered
-// (client_table.h). A fake address (client_names.h) becomes a 4a CONNECT by name.
+// (client_registry.h). A fake address (client_names.h) becomes a 4a CONNECT by name.
 // Non-blocking sockets get EINPROGRESS (pending), then EALREADY while pending and EISCONN after
 // (or the error, once).
 Outcome connect_socket(int fd, const sockaddr* address, socklen_t length);

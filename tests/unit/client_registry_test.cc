@@ -1,6 +1,6 @@
 // The one registry of sockets with SOCKS state: its lock-free counts, copies for dup(2), the
 // inode check against reused descriptors, and the side socket of a BIND negotiated ahead.
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ TrackedSocket relayed_to(uint16_t port) {
   return socket;
 }
 
-TEST(ClientTable, CountsFollowTheEntries) {
+TEST(ClientRegistry, CountsFollowTheEntries) {
   UniqueFd fd = tcp_socket();
   ASSERT_TRUE(fd);
   ASSERT_FALSE(any_tracked());
@@ -40,7 +40,7 @@ TEST(ClientTable, CountsFollowTheEntries) {
   EXPECT_FALSE(any_tracked());
 }
 
-TEST(ClientTable, APendingNegotiationIsCountedUntilForgotten) {
+TEST(ClientRegistry, APendingNegotiationIsCountedUntilForgotten) {
   UniqueFd fd = tcp_socket();
   TrackedSocket socket;
   socket.negotiation.emplace(std::vector<ServerEndpoint>{}, std::vector<uint8_t>{1, 2},
@@ -52,7 +52,7 @@ TEST(ClientTable, APendingNegotiationIsCountedUntilForgotten) {
   EXPECT_FALSE(any_tracked());
 }
 
-TEST(ClientTable, ADupShowsTheSamePeer) {
+TEST(ClientRegistry, ADupShowsTheSamePeer) {
   UniqueFd fd = tcp_socket();
   ASSERT_TRUE(track(fd.get(), relayed_to(2121)));
   UniqueFd copy(dup(fd.get()));
@@ -67,7 +67,7 @@ TEST(ClientTable, ADupShowsTheSamePeer) {
   EXPECT_FALSE(any_tracked());
 }
 
-TEST(ClientTable, AReusedDescriptorIsNotTheTrackedSocket) {
+TEST(ClientRegistry, AReusedDescriptorIsNotTheTrackedSocket) {
   UniqueFd fd = tcp_socket();
   const int number = fd.get();
   ASSERT_TRUE(track(number, relayed_to(80)));
@@ -78,7 +78,7 @@ TEST(ClientTable, AReusedDescriptorIsNotTheTrackedSocket) {
   EXPECT_FALSE(any_tracked());
 }
 
-TEST(ClientTable, ForgettingARecordedBindClosesTheSocketOfItsBindAhead) {
+TEST(ClientRegistry, ForgettingARecordedBindClosesTheSocketOfItsBindAhead) {
   UniqueFd fd = tcp_socket();
   int side = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(side, 0);

@@ -1,5 +1,5 @@
-// The one registry of sockets with SOCKS state (see client_table.h).
-#include "socks4/client_table.h"
+// The one registry of sockets with SOCKS state (see client_registry.h).
+#include "socks4/client_registry.h"
 
 #include <poll.h>
 #include <sys/stat.h>
