@@ -81,7 +81,8 @@ TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(
 
 # Debian packages the build, the tests and the benchmarks need.
 BUILD_PKGS := g++ make pkg-config libevent-dev googletest libgtest-dev
-TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp telnet git \
+TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
+              telnet git \
               python3-pyftpdlib dante-server dante-client oidentd
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.

@@ -1,20 +1,20 @@
-// The preload's connect (see preload_connect.h).
+// The preload's connect (see preload_connect.h): a thin adapter over the client library's
+// connect_socket, which routes, negotiates and registers the socket; the preload adds only
+// what SOCKS 4 cannot carry and what the layer's own settings decide.
 #include "preload_connect.h"
 
 #include <arpa/inet.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 
-#include "preload_names.h"
 #include "preload_real.h"
-#include "preload_registry.h"
 #include "preload_settings.h"
 #include "socks4/client_log.h"
+#include "socks4/client_names.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
-#include "socks4/client_table.h"
+#include "socks4/fake_names.h"
 
 namespace socks4::preload {
 namespace {
@@ -31,56 +31,21 @@ std::string ipv4_text(uint32_t ip) {
   return text;
 }
 
-// A connect that succeeded or is in progress through a server: remember what the program asked
-// for, so getpeername shows it.
-void note_proxied(int fd, int rc, const sockaddr* address, socklen_t length) {
-  int saved = errno;
-  if (rc == 0 || errno == EINPROGRESS) {
-    register_socket(fd, Role::kConnected, address, length, rc != 0);
-  }
-  errno = saved;
-}
-
-// Whether a blocking connect that returned 0 went through a server: the kernel's peer is then
-// the server, not the destination.
-bool went_through_server(int fd, const sockaddr_in& destination) {
-  sockaddr_storage peer{};
-  socklen_t length = sizeof peer;
-  if (real().getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return false;
-  std::optional<sockaddr_in> actual =
-      client::ipv4_destination(reinterpret_cast<sockaddr*>(&peer), length);
-  return !actual || actual->sin_addr.s_addr != destination.sin_addr.s_addr ||
-         actual->sin_port != destination.sin_port;
-}
-
-int connect_to_name(int fd, const sockaddr_in& destination, const sockaddr* address,
-                    socklen_t length) {
-  uint32_t ip = ntohl(destination.sin_addr.s_addr);
-  std::optional<std::string> name = remote_name_of(ip);
+// A fake address this process tree never handed out leads nowhere; a remote name over
+// UDP cannot travel. 0: the library may connect it.
+int remote_name_refusal(int fd, uint32_t ip) {
+  std::optional<std::string> name = client::remote_name_of(ip);
   if (!name) {
-    client::debug_log("fd %d: %s is a remote-name address this process tree never handed out", fd,
+    client::debug_log("fd %d: %s is a fake address this process tree never handed out", fd,
                       ipv4_text(ip).c_str());
-    return fail_with(EHOSTUNREACH);
+    return EHOSTUNREACH;
   }
   if (!client::is_stream_socket(fd)) {
     client::debug_log("fd %d: %s (%s) is a remote name; SOCKS 4 carries TCP only", fd,
                       name->c_str(), ipv4_text(ip).c_str());
-    return fail_with(EHOSTUNREACH);
+    return EHOSTUNREACH;
   }
-  int rc = client::connect_socket_to_name(fd, *name, ntohs(destination.sin_port));
-  note_proxied(fd, rc, address, length);
-  return rc;
-}
-
-int connect_ipv4(int fd, const sockaddr_in& destination, const sockaddr* address,
-                 socklen_t length) {
-  int rc = client::connect_socket(fd, address, length);
-  int saved = errno;
-  bool proxied = rc == 0 ? went_through_server(fd, destination)
-                         : saved == EINPROGRESS && client::is_tracked(fd);
-  errno = saved;
-  if (proxied) note_proxied(fd, rc, address, length);
-  return rc;
+  return 0;
 }
 
 bool is_loopback(const sockaddr* address, socklen_t length) {
@@ -124,13 +89,14 @@ int preload_connect(int fd, const sockaddr* address, socklen_t length) {
   }
   std::optional<sockaddr_in> four = client::ipv4_destination(address, length);
   if (four && is_fake_address(ntohl(four->sin_addr.s_addr))) {
-    return connect_to_name(fd, *four, address, length);
-  }
-  if (!client::is_stream_socket(fd)) {
+    if (int error = remote_name_refusal(fd, ntohl(four->sin_addr.s_addr))) return fail_with(error);
+  } else if (!client::is_stream_socket(fd)) {
     return connect_uncarried(fd, address, length, {"UDP", "SOCKS_UDP", settings().udp});
+  } else if (!four) {
+    return connect_uncarried(fd, address, length, {"IPv6", "SOCKS_IPV6", settings().ipv6});
   }
-  if (!four) return connect_uncarried(fd, address, length, {"IPv6", "SOCKS_IPV6", settings().ipv6});
-  return connect_ipv4(fd, *four, address, length);
+  // Routed once, negotiated and registered by the library: nothing is left to infer here.
+  return client::as_system_call(client::connect_socket(fd, address, length));
 }
 
 }  // namespace socks4::preload

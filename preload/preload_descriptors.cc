@@ -1,4 +1,4 @@
-// Interposers for close and dup/dup2/dup3: the layer's state follows the descriptor.
+// Interposers for close and dup/dup2/dup3: the registry's entry follows the descriptor.
 #include <unistd.h>
 
 #include <cerrno>
@@ -6,8 +6,7 @@
 #include "preload_epoll.h"
 #include "preload_guard.h"
 #include "preload_real.h"
-#include "preload_registry.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
@@ -16,11 +15,8 @@ namespace {
 
 // The descriptor is about to stop naming its socket.
 void drop_state(int fd) {
-  if (sp::any_registered() && sp::registered(fd)) {
-    sp::unregister_socket(fd);
-    sc::forget(fd);
-  }
-  sp::forget_shadows_of(fd);
+  sc::forget(fd);
+  sp::forget_watches_in(fd);
 }
 
 }  // namespace
@@ -45,9 +41,9 @@ int dup(int fd) {
   const sp::RealCalls& real = sp::real();
   sp::ReentryGuard guard;
   int copy = real.dup(fd);
-  if (copy >= 0 && guard.outermost() && sp::any_registered()) {
+  if (copy >= 0 && guard.outermost() && sc::any_tracked()) {
     sp::shielded([&] {
-      sp::copy_registration(fd, copy);
+      sc::copy_tracked(fd, copy);
       return 0;
     });
   }
@@ -61,7 +57,7 @@ int dup3(int fd, int target, int flags) {
   return sp::shielded([&] {
     drop_state(target);
     int rc = sp::real().dup3(fd, target, flags);
-    if (rc >= 0) sp::copy_registration(fd, target);
+    if (rc >= 0) sc::copy_tracked(fd, target);
     return rc;
   });
 }
@@ -73,7 +69,7 @@ int dup2(int fd, int target) {
   return sp::shielded([&] {
     drop_state(target);
     int rc = sp::real().dup2(fd, target);
-    if (rc >= 0) sp::copy_registration(fd, target);
+    if (rc >= 0) sc::copy_tracked(fd, target);
     return rc;
   });
 }

@@ -10,13 +10,11 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
-#include <mutex>
 #include <vector>
 
 #include "preload_guard.h"
 #include "preload_real.h"
-#include "preload_registry.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
@@ -25,26 +23,6 @@ namespace socks4::preload {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A pending socket in an epoll set: what the program registered, and what we registered.
-struct Shadow {
-  int epfd = -1;
-  int fd = -1;
-  uint32_t user_events = 0;
-  epoll_data_t user_data{};
-  uint32_t registered = 0;
-};
-
-struct Shadows {
-  std::mutex mutex;
-  std::vector<Shadow> list;
-  std::atomic<size_t> count{0};
-};
-
-Shadows& shadows() {
-  static Shadows instance;
-  return instance;
-}
 
 uint32_t to_epoll(short poll_events) {
   uint32_t out = 0;
@@ -55,95 +33,82 @@ uint32_t to_epoll(short poll_events) {
   return out;
 }
 
-bool same_data(const epoll_data_t& a, const epoll_data_t& b) {
-  return a.u64 == b.u64;
-}
-
-std::vector<Shadow>::iterator find_locked(Shadows& s, int epfd, int fd) {
-  return std::find_if(s.list.begin(), s.list.end(),
-                      [&](const Shadow& x) { return x.epfd == epfd && x.fd == fd; });
-}
-
-void erase_locked(Shadows& s, std::vector<Shadow>::iterator at) {
-  s.list.erase(at);
-  s.count.store(s.list.size());
+std::vector<sc::EpollWatch>::iterator watch_in(sc::TrackedSocket& socket, int epfd) {
+  return std::find_if(socket.watches.begin(), socket.watches.end(),
+                      [&](const sc::EpollWatch& w) { return w.epfd == epfd; });
 }
 
 int control(int epfd, int op, int fd, epoll_event* event) {
-  Shadows& s = shadows();
-  std::lock_guard lock(s.mutex);
-  auto existing = find_locked(s, epfd, fd);
-  if (op == EPOLL_CTL_DEL || event == nullptr) {
-    if (existing != s.list.end()) erase_locked(s, existing);
-    return real().epoll_ctl(epfd, op, fd, event);
-  }
-  sc::Readiness now = sc::readiness(fd);
-  if (!now.tracked || now.ready != 0 || now.wait_for == 0) {  // nothing (more) to hide
-    if (existing != s.list.end()) erase_locked(s, existing);
-    return real().epoll_ctl(epfd, op, fd, event);
-  }
-  epoll_event ours{to_epoll(now.wait_for), event->data};
-  int rc = real().epoll_ctl(epfd, op, fd, &ours);
-  if (rc != 0) return rc;
-  Shadow shadow{epfd, fd, event->events, event->data, ours.events};
-  if (existing != s.list.end()) {
-    *existing = shadow;
-  } else {
-    s.list.push_back(shadow);
-    s.count.store(s.list.size());
-  }
-  return 0;
+  bool hidden = false;
+  int rc = 0;
+  sc::with_tracked(fd, [&](sc::TrackedSocket& socket) {
+    auto existing = watch_in(socket, epfd);
+    sc::Readiness now;
+    if (op != EPOLL_CTL_DEL && event != nullptr) now = sc::readiness_locked(fd, socket);
+    if (!now.tracked || now.ready != 0 || now.wait_for == 0) {  // nothing (more) to hide
+      if (existing != socket.watches.end()) socket.watches.erase(existing);
+      return;
+    }
+    hidden = true;
+    epoll_event ours{to_epoll(now.wait_for), event->data};
+    rc = real().epoll_ctl(epfd, op, fd, &ours);
+    if (rc != 0) return;
+    sc::EpollWatch watch{epfd, event->events, event->data.u64, ours.events};
+    if (existing != socket.watches.end()) {
+      *existing = watch;
+    } else {
+      socket.watches.push_back(watch);
+    }
+  });
+  return hidden ? rc : real().epoll_ctl(epfd, op, fd, event);
 }
 
 // After the kernel answered: hides events of pending sockets, drives every pending socket of
 // this set, and reports those whose negotiation ended. Returns the new event count.
-int filter_locked(Shadows& s, int epfd, epoll_event* events, int count, int capacity) {
-  int kept = 0;
-  for (int i = 0; i < count; ++i) {
-    bool hidden = std::any_of(s.list.begin(), s.list.end(), [&](const Shadow& x) {
-      return x.epfd == epfd && same_data(x.user_data, events[i].data);
-    });
-    if (!hidden) events[kept++] = events[i];
-  }
-  for (auto it = s.list.begin(); it != s.list.end();) {
-    if (it->epfd != epfd) {
-      ++it;
-      continue;
-    }
-    sc::Readiness now = sc::readiness(it->fd);
+int filter(int epfd, epoll_event* events, int count, int capacity) {
+  int kept = count;
+  sc::for_each_tracked([&](int fd, sc::TrackedSocket& socket) {
+    auto watch = watch_in(socket, epfd);
+    if (watch == socket.watches.end()) return;
+    const uint64_t data = watch->user_data;
+    kept =
+        static_cast<int>(std::remove_if(events, events + kept,
+                                        [&](const epoll_event& e) { return e.data.u64 == data; }) -
+                         events);
+    sc::Readiness now = sc::readiness_locked(fd, socket);
     if (now.tracked && now.ready == 0 && now.wait_for != 0) {  // still negotiating
       uint32_t wanted = to_epoll(now.wait_for);
-      if (wanted != it->registered) {
-        epoll_event ours{wanted, it->user_data};
-        real().epoll_ctl(epfd, EPOLL_CTL_MOD, it->fd, &ours);
-        it->registered = wanted;
+      if (wanted != watch->registered) {
+        epoll_event ours{wanted, {}};
+        ours.data.u64 = data;
+        real().epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ours);
+        watch->registered = wanted;
       }
-      ++it;
-      continue;
+      return;
     }
     // Over: the program's registration again, and the event a plain socket would give now.
-    epoll_event theirs{it->user_events, it->user_data};
-    real().epoll_ctl(epfd, EPOLL_CTL_MOD, it->fd, &theirs);
+    epoll_event theirs{watch->user_events, {}};
+    theirs.data.u64 = data;
+    real().epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &theirs);
     uint32_t ready = now.tracked ? to_epoll(now.ready) : static_cast<uint32_t>(EPOLLOUT);
-    ready &= it->user_events | EPOLLERR | EPOLLHUP;
-    if (ready != 0 && kept < capacity) events[kept++] = epoll_event{ready, it->user_data};
-    it = s.list.erase(it);
-  }
-  s.count.store(s.list.size());
-  sp::settle_finished();
+    ready &= watch->user_events | EPOLLERR | EPOLLHUP;
+    if (ready != 0 && kept < capacity) {
+      events[kept] = epoll_event{ready, {}};
+      events[kept++].data.u64 = data;
+    }
+    socket.watches.erase(watch);
+  });
   return kept;
 }
 
 // The soonest negotiation deadline of the set's pending sockets, so a silent server still
 // times out while the program waits.
-int soonest_deadline_locked(Shadows& s, int epfd) {
+int soonest_deadline(int epfd) {
   int soonest = INT_MAX;
-  for (const Shadow& x : s.list) {
-    if (x.epfd != epfd) continue;
-    sc::with_tracked(x.fd, [&](sc::TrackedSocket& t) {
-      soonest = std::min(soonest, t.negotiation.remaining_ms());
-    });
-  }
+  sc::for_each_tracked([&](int, sc::TrackedSocket& socket) {
+    if (watch_in(socket, epfd) == socket.watches.end() || !socket.negotiation) return;
+    soonest = std::min(soonest, socket.negotiation->remaining_ms());
+  });
   return soonest;
 }
 
@@ -156,45 +121,27 @@ int wait_filtered(int epfd, epoll_event* events, int capacity, int timeout, Wait
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
     }
-    {
-      Shadows& s = shadows();
-      std::lock_guard lock(s.mutex);
-      int soonest = soonest_deadline_locked(s, epfd);
-      if (soonest != INT_MAX && (wait_ms < 0 || soonest < wait_ms)) wait_ms = soonest;
-    }
+    int soonest = soonest_deadline(epfd);
+    if (soonest != INT_MAX && (wait_ms < 0 || soonest < wait_ms)) wait_ms = soonest;
     int rc = wait(wait_ms);
     if (rc < 0) return rc;
-    int kept;
-    {
-      Shadows& s = shadows();
-      std::lock_guard lock(s.mutex);
-      kept = filter_locked(s, epfd, events, rc, capacity);
-    }
+    int kept = filter(epfd, events, rc, capacity);
     if (kept > 0 || timeout == 0) return kept;
     if (timeout > 0 && Clock::now() >= deadline) return 0;
   }
 }
 
 bool steps_aside(const ReentryGuard& guard) {
-  return !guard.outermost() || shadows().count.load(std::memory_order_relaxed) == 0;
+  return !guard.outermost() || !sc::any_watched();
 }
 
 }  // namespace
 
-void forget_shadows_of(int fd) {
-  Shadows& s = shadows();
-  if (s.count.load(std::memory_order_relaxed) == 0) return;
-  std::lock_guard lock(s.mutex);
-  std::erase_if(s.list, [&](const Shadow& x) { return x.fd == fd || x.epfd == fd; });
-  s.count.store(s.list.size());
-}
-
-void lock_shadows() {
-  shadows().mutex.lock();
-}
-
-void unlock_shadows() {
-  shadows().mutex.unlock();
+void forget_watches_in(int epfd) {
+  if (!sc::any_watched()) return;
+  sc::for_each_tracked([&](int, sc::TrackedSocket& socket) {
+    std::erase_if(socket.watches, [&](const sc::EpollWatch& w) { return w.epfd == epfd; });
+  });
 }
 
 }  // namespace socks4::preload
@@ -204,7 +151,7 @@ extern "C" {
 int epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
   const sp::RealCalls& real = sp::real();
   sp::ReentryGuard guard;
-  if (!guard.outermost() || (!sp::any_pending() && sp::steps_aside(guard))) {
+  if (!guard.outermost() || (!sc::any_pending() && sp::steps_aside(guard))) {
     return real.epoll_ctl(epfd, op, fd, event);
   }
   return sp::shielded([&] { return sp::control(epfd, op, fd, event); });

@@ -11,11 +11,8 @@
 
 namespace socks4::preload {
 
-// close(): the descriptor leaves every epoll set, or an epoll set itself goes.
-void forget_shadows_of(int fd);
-
-// For the fork handlers.
-void lock_shadows();
-void unlock_shadows();
+// close() of an epoll set: its watches go. (A closed socket's watches go with its entry in the
+// client library's registry, which keeps them: client_registry.h, EpollWatch.)
+void forget_watches_in(int epfd);
 
 }  // namespace socks4::preload

@@ -10,8 +10,8 @@
 
 #include "preload_guard.h"
 #include "preload_real.h"
-#include "preload_registry.h"
 #include "socks4/client_poll.h"
+#include "socks4/client_registry.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
@@ -19,7 +19,7 @@ namespace sc = socks4::client;
 namespace {
 
 bool steps_aside(const sp::ReentryGuard& guard) {
-  return !guard.outermost() || !sp::any_pending();
+  return !guard.outermost() || !sc::any_pending();
 }
 
 int timeout_ms(const timespec* timeout) {
@@ -43,11 +43,7 @@ int with_signal_mask(const sigset_t* mask, Wait&& wait) {
 }
 
 int poll_negotiating(pollfd* fds, nfds_t count, int timeout) {
-  return sp::shielded([&] {
-    int rc = sc::poll_sockets(fds, count, timeout);
-    sp::settle_finished();
-    return rc;
-  });
+  return sp::shielded([&] { return sc::poll_sockets(fds, count, timeout); });
 }
 
 }  // namespace
@@ -91,11 +87,8 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timev
   const sp::RealCalls& real = sp::real();
   sp::ReentryGuard guard;
   if (steps_aside(guard)) return real.select(nfds, readfds, writefds, exceptfds, timeout);
-  return sp::shielded([&] {
-    int rc = sc::select_sockets(nfds, readfds, writefds, exceptfds, timeout);
-    sp::settle_finished();
-    return rc;
-  });
+  return sp::shielded(
+      [&] { return sc::select_sockets(nfds, readfds, writefds, exceptfds, timeout); });
 }
 
 int pselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, const timespec* timeout,
@@ -110,10 +103,8 @@ int pselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, cons
   }
   return with_signal_mask(mask, [&] {
     return sp::shielded([&] {
-      int rc = sc::select_sockets(nfds, readfds, writefds, exceptfds,
-                                  timeout != nullptr ? &converted : nullptr);
-      sp::settle_finished();
-      return rc;
+      return sc::select_sockets(nfds, readfds, writefds, exceptfds,
+                                timeout != nullptr ? &converted : nullptr);
     });
   });
 }

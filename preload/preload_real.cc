@@ -5,15 +5,11 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include <mutex>
-#include <optional>
-
-#include "preload_epoll.h"
-#include "preload_names.h"
-#include "preload_registry.h"
+#include "socks4/client_context.h"
 #include "socks4/client_log.h"
+#include "socks4/client_names.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::preload {
 namespace {
@@ -61,28 +57,27 @@ RealCalls resolve_all() {
 }
 
 // Fork handlers: no lock of the layer may be held by another thread at the moment of fork,
-// or the child, which has only the forking thread, would wait for it forever.
-std::optional<std::unique_lock<std::mutex>> g_table_lock_over_fork;
-
+// or the child, which has only the forking thread, would wait for it forever. There are two,
+// taken in this order (docs/ARCHITECTURE.md, "Threads and fork"): the client context's (held
+// while it is first built) and the registry's (all socket state). The fake-address table, the
+// unreachable-server marks and the log are lock-free.
 void before_fork() {
-  lock_shadows();
-  lock_registry();
-  g_table_lock_over_fork.emplace(client::lock_table());
+  client::lock_context();
+  client::lock_registry();
 }
 
 void after_fork() {
-  g_table_lock_over_fork.reset();
-  unlock_registry();
-  unlock_shadows();
+  client::unlock_registry();
+  client::unlock_context();
 }
 
 void start_layer(const RealCalls& r) {
-  client::SysCalls calls{r.connect, r.bind,  r.listen, r.accept, r.getsockname, r.getsockopt,
-                         r.poll,    r.close, r.send,   r.recv,   r.rcmd};
+  client::SysCalls calls{r.connect,    r.bind, r.listen, r.accept4, r.getsockname, r.getpeername,
+                         r.getsockopt, r.poll, r.close,  r.send,    r.recv,        r.rcmd};
   client::set_sys_calls(calls);
   client::set_program_name(program_invocation_short_name);
   pthread_atfork(before_fork, after_fork, after_fork);
-  fake_names();
+  client::map_remote_names();
 }
 
 }  // namespace

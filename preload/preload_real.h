@@ -49,7 +49,7 @@ struct RealCalls {
 };
 
 // Resolves the table on first use (from any thread; later calls are cheap) and starts the
-// layer: the client library's system calls, fork handlers, the shared fake-name table.
+// layer: the client library's system calls, fork handlers, the shared remote-name table.
 const RealCalls& real();
 
 }  // namespace socks4::preload

@@ -1,7 +1,8 @@
 // Interposers for the resolver: getaddrinfo, gethostbyname(2)(_r), getnameinfo and
-// gethostbyaddr(_r). Names to be resolved remotely get a fake address (preload_names.h), and
-// the reverse calls give such names back. The getaddrinfo results are built by the real
-// getaddrinfo from the numeric fake address, so the real freeaddrinfo frees them as usual.
+// gethostbyaddr(_r). Names to be resolved remotely get a fake address from the table the
+// client library shares (client_names.h), and the reverse calls give such names back. The
+// getaddrinfo results are built by the real getaddrinfo from the numeric fake address, so the real
+// freeaddrinfo frees them as usual.
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -10,10 +11,11 @@
 
 #include "preload_guard.h"
 #include "preload_hostent.h"
-#include "preload_names.h"
 #include "preload_real.h"
 #include "preload_settings.h"
 #include "socks4/client_log.h"
+#include "socks4/client_names.h"
+#include "socks4/fake_names.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
@@ -36,15 +38,16 @@ bool may_be_remote(const char* name) {
 // Fallback mode asks the host first, unless socks.conf sends the name through a server.
 bool local_lookup_first(const char* name, const char*& why) {
   if (sp::settings().resolve != socks4::ResolveMode::kFallback) return false;
-  if (sp::conf_sends_name_through_server(name)) {
+  if (sc::name_routed_by_conf(name)) {
     why = "socks.conf sends it through a server";
     return false;
   }
   return true;
 }
 
+// Call only for a name may_be_remote accepted.
 std::optional<uint32_t> remote_address(const char* name, const char* local_error) {
-  std::optional<uint32_t> ip = sp::remote_address_for(name);
+  std::optional<uint32_t> ip = sc::fake_address_for(name);
   if (ip) {
     sc::debug_log("%s: %s; remote name, fake address %s", name, local_error,
                   ipv4_text(*ip).c_str());
@@ -122,11 +125,11 @@ int host_by_name_r(const char* name, int family, hostent* entry, char* buffer, s
   return 0;
 }
 
-// The fake address inside a socket address, if it is one we handed out a name for.
+// The remote name behind a socket address, if it is a fake address handed out.
 std::optional<std::string> remote_name_in(const sockaddr* address, socklen_t length) {
   if (address == nullptr) return std::nullopt;
   if (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
-    return sp::remote_name_of(
+    return sc::remote_name_of(
         ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
   }
   if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
@@ -134,7 +137,7 @@ std::optional<std::string> remote_name_in(const sockaddr* address, socklen_t len
     if (!IN6_IS_ADDR_V4MAPPED(&six)) return std::nullopt;
     uint32_t net;
     std::memcpy(&net, &six.s6_addr[12], 4);
-    return sp::remote_name_of(ntohl(net));
+    return sc::remote_name_of(ntohl(net));
   }
   return std::nullopt;
 }
@@ -157,7 +160,7 @@ int name_info(const sockaddr* address, socklen_t length, char* host, socklen_t h
   return 0;
 }
 
-std::optional<uint32_t> fake_in(const void* address, socklen_t length, int type) {
+std::optional<uint32_t> fake_address_in(const void* address, socklen_t length, int type) {
   if (address == nullptr || type != AF_INET || length != 4) return std::nullopt;
   uint32_t net;
   std::memcpy(&net, address, 4);
@@ -237,8 +240,8 @@ hostent* gethostbyaddr(const void* address, socklen_t length, int type) {
   sp::ReentryGuard guard;
   if (!guard.outermost()) return real.gethostbyaddr(address, length, type);
   try {
-    std::optional<uint32_t> ip = fake_in(address, length, type);
-    std::optional<std::string> name = ip ? sp::remote_name_of(*ip) : std::nullopt;
+    std::optional<uint32_t> ip = fake_address_in(address, length, type);
+    std::optional<std::string> name = ip ? sc::remote_name_of(*ip) : std::nullopt;
     if (!name) return real.gethostbyaddr(address, length, type);
     return sp::thread_hostent(*name, *ip);
   } catch (...) {
@@ -255,8 +258,8 @@ int gethostbyaddr_r(const void* address, socklen_t length, int type, hostent* en
     return real.gethostbyaddr_r(address, length, type, entry, buffer, size, result, h_error);
   }
   try {
-    std::optional<uint32_t> ip = fake_in(address, length, type);
-    std::optional<std::string> name = ip ? sp::remote_name_of(*ip) : std::nullopt;
+    std::optional<uint32_t> ip = fake_address_in(address, length, type);
+    std::optional<std::string> name = ip ? sc::remote_name_of(*ip) : std::nullopt;
     if (!name) {
       return real.gethostbyaddr_r(address, length, type, entry, buffer, size, result, h_error);
     }

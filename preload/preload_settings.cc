@@ -38,7 +38,7 @@ const Settings& settings() {
 bool socks_configured() {
   std::shared_ptr<const client::ClientContext> ctx = client::context();
   // Unusable settings: names must not be looked up here for want of a server; their
-  // placeholders lead to refused connects.
+  // fake addresses lead to refused connects.
   if (!ctx->refusal.empty()) return true;
   if (!ctx->default_servers.empty()) return true;
   if (!ctx->config) return false;

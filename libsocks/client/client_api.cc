@@ -23,11 +23,12 @@ int SOCKSinit(char* progname) {
 }
 
 int Rconnect(int fd, const sockaddr* address, socklen_t length) {
-  return socks4::shielded([&] { return sc::connect_socket(fd, address, length); });
+  return socks4::shielded(
+      [&] { return sc::as_system_call(sc::connect_socket(fd, address, length)); });
 }
 
 int Rbind(int fd, const sockaddr* address, socklen_t length) {
-  return socks4::shielded([&] { return sc::bind_socket(fd, address, length); });
+  return socks4::shielded([&] { return sc::as_system_call(sc::bind_socket(fd, address, length)); });
 }
 
 int Rgetsockname(int fd, sockaddr* address, socklen_t* length) {
@@ -35,11 +36,12 @@ int Rgetsockname(int fd, sockaddr* address, socklen_t* length) {
 }
 
 int Rlisten(int fd, int backlog) {
-  return socks4::shielded([&] { return sc::listen_socket(fd, backlog); });
+  return socks4::shielded([&] { return sc::as_system_call(sc::listen_socket(fd, backlog)); });
 }
 
 int Raccept(int fd, sockaddr* address, socklen_t* length) {
-  return socks4::shielded([&] { return sc::accept_socket(fd, address, length); });
+  return socks4::shielded(
+      [&] { return sc::as_system_call(sc::accept_socket(fd, address, length, 0)); });
 }
 
 int Rselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, timeval* timeout) {

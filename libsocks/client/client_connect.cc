@@ -1,4 +1,5 @@
-// Rconnect: route by socks.conf, then deny, connect directly, or negotiate a CONNECT.
+// Rconnect: route by socks.conf once, then deny, connect directly, or negotiate a CONNECT and
+// register the socket (docs/ARCHITECTURE.md, "Path of one preload connect()").
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -11,28 +12,23 @@
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::client {
 namespace {
 
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
-
-// A repeated connect on a socket whose SOCKS CONNECT is tracked: EALREADY while pending,
-// EISCONN once done, the error (once) when it failed. nullopt when `fd` is not tracked.
-std::optional<int> repeated_connect(int fd) {
+// A repeated connect on a socket whose SOCKS CONNECT is registered: EALREADY while pending,
+// EISCONN once done, the error (once) when it failed. nullopt when `fd` has no negotiation.
+std::optional<Outcome> repeated_connect(int fd) {
   std::optional<Progress> progress = drive(fd);
   if (!progress) return std::nullopt;
   switch (*progress) {
     case Progress::kPending:
-      return fail_with(EALREADY);
+      return failed_outcome(EALREADY, Route::kServer);
     case Progress::kDone:
-      return fail_with(EISCONN);
+      return failed_outcome(EISCONN, Route::kServer);
     case Progress::kFailed:
-      return fail_with(take_error(fd).value_or(ECONNREFUSED));
+      return failed_outcome(take_error(fd).value_or(ECONNREFUSED), Route::kServer);
   }
   return std::nullopt;
 }
@@ -48,8 +44,16 @@ std::string describe(const RouteQuery& query) {
   return out + ":" + std::to_string(query.port);
 }
 
-int connect_through_servers(int fd, const ClientContext& ctx, const RouteDecision& decision,
-                            const RouteQuery& query) {
+// The peer a program sees: the address it asked for (a fake address for a name).
+void set_peer(TrackedSocket& socket, const sockaddr* address, socklen_t length) {
+  if (address == nullptr) return;
+  socket.peer_length = std::min<socklen_t>(length, sizeof socket.peer);
+  std::memcpy(&socket.peer, address, socket.peer_length);
+}
+
+Outcome connect_through_servers(int fd, const ClientContext& ctx, const RouteDecision& decision,
+                                const RouteQuery& query, const sockaddr* address,
+                                socklen_t length) {
   Request request;
   request.command = Command::kConnect;
   request.port = query.port;
@@ -57,41 +61,48 @@ int connect_through_servers(int fd, const ClientContext& ctx, const RouteDecisio
   request.user_id = ctx.env.username;
   request.hostname = query.ip ? std::string() : query.name;
   std::vector<uint8_t> wire = encode_request(request);
-  if (wire.empty()) return fail_with(EINVAL);  // name or user over the protocol's limits
-  TrackedSocket socket{Purpose::kConnect,
-                       Negotiation(resolve_servers(decision.servers, socket_family(fd)),
-                                   std::move(wire), ctx.timeouts),
-                       {},
-                       request.hostname,
-                       false,
-                       0,
-                       0};
+  if (wire.empty()) return failed_outcome(EINVAL, Route::kServer);  // over the protocol's limits
+  TrackedSocket socket;
+  socket.purpose = Purpose::kConnect;
+  socket.negotiation.emplace(resolve_servers(decision.servers, socket_family(fd)), std::move(wire),
+                             ctx.timeouts);
   socket.destination.sin_family = AF_INET;
   socket.destination.sin_port = htons(query.port);
   socket.destination.sin_addr.s_addr = htonl(request.ip);
-  Negotiation& negotiation = socket.negotiation;
-  if (!is_nonblocking(fd)) {
-    if (run_negotiation(fd, negotiation, RunUntil::kFinished) == Progress::kDone) {
-      debug_log("fd %d: connected to %s through %s", fd, describe(query).c_str(),
-                negotiation.server().label.c_str());
-      remember_last_connect(socket);
-      return 0;
-    }
+  socket.destination_name = request.hostname;
+  set_peer(socket, address, length);
+  Negotiation& negotiation = *socket.negotiation;
+  Progress progress = is_nonblocking(fd) ? negotiation.start(fd)
+                                         : run_negotiation(fd, negotiation, RunUntil::kFinished);
+  if (progress == Progress::kFailed) {
     debug_log("fd %d: CONNECT %s failed: %s", fd, describe(query).c_str(),
               strerror(negotiation.error()));
-    return fail_with(negotiation.error());
+    return failed_outcome(negotiation.error(), Route::kServer);
   }
-  switch (negotiation.start(fd)) {
-    case Progress::kDone:
-      remember_last_connect(socket);
-      return 0;
-    case Progress::kFailed:
-      return fail_with(negotiation.error());
-    case Progress::kPending:
-      if (!track(fd, std::move(socket))) return fail_with(errno);
-      return fail_with(EINPROGRESS);
+  if (progress == Progress::kDone) {
+    debug_log("fd %d: connected to %s through %s", fd, describe(query).c_str(),
+              negotiation.server().label.c_str());
   }
-  return fail_with(EINVAL);
+  if (!track(fd, std::move(socket))) return failed_outcome(errno, Route::kServer);
+  if (progress == Progress::kPending) return Outcome{-1, EINPROGRESS, Route::kServer, true};
+  return Outcome{0, 0, Route::kServer, false};
+}
+
+// Direct by name: look it up here, in the socket's family.
+Outcome connect_directly_by_name(int fd, const std::string& name, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    return failed_outcome(EHOSTUNREACH, Route::kDirect);
+  }
+  uint32_t ip = ntohl(reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr.s_addr);
+  freeaddrinfo(found);
+  sockaddr_storage target{};
+  socklen_t target_length = sizeof target;
+  store_address(socket_family(fd), ip, port, reinterpret_cast<sockaddr*>(&target), &target_length);
+  return system_outcome(sys().connect(fd, reinterpret_cast<sockaddr*>(&target), target_length));
 }
 
 bool is_loopback_address(const sockaddr* address, socklen_t length) {
@@ -102,10 +113,13 @@ bool is_loopback_address(const sockaddr* address, socklen_t length) {
          IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
 }
 
-int connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
+// The one routing decision of a connect: by name (`query.name`) or by address.
+Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
   std::shared_ptr<const ClientContext> ctx = context();
-  RouteDecision decision = route(ctx->config, ctx->default_servers, query);
-  debug_log("fd %d: %s -> %s (%s, line %d)", fd, describe(query).c_str(),
+  RouteQuery asked = query;
+  asked.user = ctx->env.username;
+  RouteDecision decision = route(ctx->config, ctx->default_servers, asked);
+  debug_log("fd %d: %s -> %s (%s, line %d)", fd, describe(asked).c_str(),
             decision.action == RouteAction::kDeny     ? "deny"
             : decision.action == RouteAction::kDirect ? "direct"
                                                       : "sockd",
@@ -113,13 +127,14 @@ int connect_routed(int fd, const RouteQuery& query, const sockaddr* address, soc
             decision.rule ? decision.rule->line : 0);
   switch (decision.action) {
     case RouteAction::kDeny:
-      return fail_with(ECONNREFUSED);
+      return failed_outcome(ECONNREFUSED, Route::kRefused);
     case RouteAction::kDirect:
-      return sys().connect(fd, address, length);
+      if (!asked.ip) return connect_directly_by_name(fd, asked.name, asked.port);
+      return system_outcome(sys().connect(fd, address, length));
     case RouteAction::kSockd:
-      return connect_through_servers(fd, *ctx, decision, query);
+      return connect_through_servers(fd, *ctx, decision, asked, address, length);
   }
-  return fail_with(EINVAL);
+  return failed_outcome(EINVAL, Route::kRefused);
 }
 
 }  // namespace
@@ -136,50 +151,44 @@ bool refused_by_settings(int fd, const sockaddr* address, socklen_t length) {
   return true;
 }
 
-int connect_socket(int fd, const sockaddr* address, socklen_t length) {
-  if (std::optional<int> repeated = repeated_connect(fd)) return *repeated;
+Outcome connect_socket(int fd, const sockaddr* address, socklen_t length) {
+  if (std::optional<Outcome> repeated = repeated_connect(fd)) return *repeated;
+  if (complete_deferred_bind(fd) != 0) return system_outcome(-1);
   std::optional<sockaddr_in> destination = ipv4_destination(address, length);
   if (!destination || !is_stream_socket(fd)) {
-    if (refused_by_settings(fd, address, length)) return fail_with(ECONNREFUSED);
+    if (refused_by_settings(fd, address, length)) {
+      return failed_outcome(ECONNREFUSED, Route::kRefused);
+    }
     if (address != nullptr && address->sa_family == AF_INET6) {
       debug_log("fd %d: IPv6 destination: SOCKS4 cannot carry it; connecting directly", fd);
     }
-    return sys().connect(fd, address, length);
-  }
-  // A placeholder from Rgethostbyname/Rgetaddrinfo: the server resolves the name (4a).
-  if (std::optional<std::string> name = remote_name_of(ntohl(destination->sin_addr.s_addr))) {
-    return connect_socket_to_name(fd, *name, ntohs(destination->sin_port));
+    return system_outcome(sys().connect(fd, address, length));
   }
   RouteQuery query;
-  query.ip = ntohl(destination->sin_addr.s_addr);
   query.port = ntohs(destination->sin_port);
-  query.user = context()->env.username;
+  // A fake address (client_names.h): the server resolves the name (4a).
+  if (std::optional<std::string> name = remote_name_of(ntohl(destination->sin_addr.s_addr))) {
+    query.name = *name;
+  } else {
+    query.ip = ntohl(destination->sin_addr.s_addr);
+  }
   return connect_routed(fd, query, address, length);
 }
 
-int connect_socket_to_name(int fd, const std::string& name, uint16_t port) {
-  if (std::optional<int> repeated = repeated_connect(fd)) return *repeated;
+Outcome connect_socket_to_name(int fd, const std::string& name, uint16_t port) {
+  if (std::optional<Outcome> repeated = repeated_connect(fd)) return *repeated;
+  if (complete_deferred_bind(fd) != 0) return system_outcome(-1);
   RouteQuery query;
   query.name = name;
   query.port = port;
-  query.user = context()->env.username;
-  std::shared_ptr<const ClientContext> ctx = context();
-  RouteDecision decision = route(ctx->config, ctx->default_servers, query);
-  if (decision.action != RouteAction::kDirect) return connect_routed(fd, query, nullptr, 0);
-  // Direct by name: look it up here, in the socket's family.
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
-    return fail_with(EHOSTUNREACH);
+  sockaddr_storage asked{};
+  socklen_t asked_length = 0;
+  if (std::optional<uint32_t> ip = fake_address_for(name)) {
+    asked_length = sizeof asked;
+    store_address(socket_family(fd), *ip, port, reinterpret_cast<sockaddr*>(&asked), &asked_length);
   }
-  uint32_t ip = ntohl(reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr.s_addr);
-  freeaddrinfo(found);
-  sockaddr_storage target{};
-  socklen_t target_length = sizeof target;
-  store_address(socket_family(fd), ip, port, reinterpret_cast<sockaddr*>(&target), &target_length);
-  return sys().connect(fd, reinterpret_cast<sockaddr*>(&target), target_length);
+  return connect_routed(
+      fd, query, asked_length != 0 ? reinterpret_cast<sockaddr*>(&asked) : nullptr, asked_length);
 }
 
 }  // namespace socks4::client

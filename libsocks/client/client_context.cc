@@ -85,6 +85,14 @@ std::shared_ptr<const ClientContext> context() {
   return g_context;
 }
 
+void lock_context() {
+  g_mutex.lock();
+}
+
+void unlock_context() {
+  g_mutex.unlock();
+}
+
 void replace_context(ClientContext replacement) {
   auto fresh = std::make_shared<const ClientContext>(std::move(replacement));
   std::lock_guard lock(g_mutex);

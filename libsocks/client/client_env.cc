@@ -1,4 +1,4 @@
-// Environment of the client library (DESIGN.md §3).
+// Environment of the client library (docs/ARCHITECTURE.md, "Client settings and routing").
 #include "socks4/client_env.h"
 
 #include <pwd.h>

@@ -1,22 +1,23 @@
-// The placeholder table of libsocks and the routing questions asked about names (see
-// client_names.h).
+// The one remote-name table of the library and the preload, and the routing questions asked
+// about names (see client_names.h).
 #include "socks4/client_names.h"
 
+#include <atomic>
 #include <memory>
-#include <mutex>
 
 #include "socks4/client_context.h"
+#include "socks4/client_log.h"
 #include "socks4/fake_names.h"
 
 namespace socks4::client {
 namespace {
 
-// Created on first use; shared with forked children (FakeNames is a shared mapping).
+// Created on first use (the preload maps it at load, before the program can fork); shared with
+// forked children (a shared mapping). Deliberately never unmapped: threads may still resolve
+// while the process exits.
 FakeNames* table() {
-  static std::once_flag once;
-  static std::unique_ptr<FakeNames> names;
-  std::call_once(once, [] { names = FakeNames::create(); });
-  return names.get();
+  static FakeNames* const names = FakeNames::create().release();
+  return names;
 }
 
 RouteDecision route_name(const std::string& name) {
@@ -30,9 +31,21 @@ RouteDecision route_name(const std::string& name) {
 
 }  // namespace
 
-std::optional<uint32_t> remote_name_address(const std::string& name) {
+void map_remote_names() {
+  table();
+}
+
+std::optional<uint32_t> fake_address_for(const std::string& name) {
   FakeNames* names = table();
-  return names != nullptr ? names->assign(name) : std::nullopt;
+  if (names == nullptr) return std::nullopt;
+  std::optional<uint32_t> ip = names->assign(name);
+  if (!ip && !normalize_fake_name(name).empty()) {
+    static std::atomic<bool> reported{false};
+    if (!reported.exchange(true)) {
+      error_log("remote-name table full (%zu names): new remote names fail", names->capacity());
+    }
+  }
+  return ip;
 }
 
 std::optional<std::string> remote_name_of(uint32_t ip) {

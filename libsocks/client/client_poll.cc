@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "socks4/client_sys.h"
-#include "socks4/client_table.h"
+#include "socks4/client_registry.h"
 
 namespace socks4::client {
 namespace {
@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 int pending_deadline_ms(int fd) {
   int ms = INT_MAX;
   with_tracked(fd, [&](TrackedSocket& s) {
-    if (s.negotiation.progress() == Progress::kPending) ms = s.negotiation.remaining_ms();
+    if (s.progress() == Progress::kPending) ms = s.negotiation->remaining_ms();
   });
   return ms;
 }

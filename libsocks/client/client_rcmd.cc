@@ -85,7 +85,8 @@ int remote_command(char** host, unsigned short port, const char* local_user,
   target.sin_family = AF_INET;
   target.sin_port = port;
   target.sin_addr.s_addr = htonl(*ip);
-  if (connect_socket(control.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+  if (as_system_call(connect_socket(control.get(), reinterpret_cast<sockaddr*>(&target),
+                                    sizeof target)) != 0) {
     error_log("rcmd: connect to %s through SOCKS: %s", *host, strerror(errno));
     return -1;
   }
@@ -97,9 +98,11 @@ int remote_command(char** host, unsigned short port, const char* local_user,
     sockaddr_in any{};
     any.sin_family = AF_INET;
     socklen_t length = sizeof any;
-    if (!listener || bind_socket(listener.get(), reinterpret_cast<sockaddr*>(&any), length) != 0 ||
+    if (!listener ||
+        as_system_call(bind_socket(listener.get(), reinterpret_cast<sockaddr*>(&any), length)) !=
+            0 ||
         socket_name(listener.get(), reinterpret_cast<sockaddr*>(&any), &length) != 0 ||
-        listen_socket(listener.get(), 1) != 0) {
+        as_system_call(listen_socket(listener.get(), 1)) != 0) {
       error_log("rcmd: stderr channel through SOCKS: %s", strerror(errno));
       return -1;
     }
@@ -107,7 +110,7 @@ int remote_command(char** host, unsigned short port, const char* local_user,
   }
   if (!write_all(control.get(), port_text + '\0')) return -1;
   if (error_fd != nullptr) {
-    errors.reset(accept_socket(listener.get(), nullptr, nullptr));
+    errors.reset(as_system_call(accept_socket(listener.get(), nullptr, nullptr, 0)));
     if (!errors) {
       error_log("rcmd: stderr connection through SOCKS: %s", strerror(errno));
       return -1;

@@ -1,5 +1,5 @@
 // Rgethostbyname / Rgetaddrinfo: local lookups, except for names left to the SOCKS server,
-// which get a placeholder address (see client_names.h).
+// which get a fake address (see client_names.h).
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -15,7 +15,7 @@
 namespace socks4::client {
 namespace {
 
-// What a placeholder lookup returns from Rgethostbyname: per thread, like glibc's static
+// What a fake address lookup returns from Rgethostbyname: per thread, like glibc's static
 // buffer is per call site (the caller copies what it needs before the next call).
 struct HostBuffer {
   hostent entry{};
@@ -30,18 +30,18 @@ bool is_numeric(const char* name) {
   return inet_pton(AF_INET, name, &ignored) == 1;
 }
 
-// A placeholder for `name` if it is to be resolved by the server: at once when a socks.conf
+// A fake address for `name` if it is to be resolved by the server: at once when a socks.conf
 // name line sends it through a server, else when local resolution failed.
-std::optional<uint32_t> placeholder(const std::string& name, bool local_failed) {
+std::optional<uint32_t> fake_address_if_remote(const std::string& name, bool local_failed) {
   if (name.empty() || name.size() > 255) return std::nullopt;
   bool remote = name_routed_by_conf(name) || (local_failed && name_may_go_through_server(name));
   if (!remote) return std::nullopt;
-  std::optional<uint32_t> ip = remote_name_address(name);
+  std::optional<uint32_t> ip = fake_address_for(name);
   if (ip) {
     in_addr a{htonl(*ip)};
     char text[INET_ADDRSTRLEN] = "";
     inet_ntop(AF_INET, &a, text, sizeof text);
-    debug_log("%s: resolved by the SOCKS server (placeholder %s)", name.c_str(), text);
+    debug_log("%s: resolved by the SOCKS server (fake address %s)", name.c_str(), text);
   }
   return ip;
 }
@@ -98,11 +98,11 @@ hostent* host_by_name(const char* name) {
     return nullptr;
   }
   std::optional<uint32_t> ip;
-  if (!is_numeric(name)) ip = placeholder(name, false);
+  if (!is_numeric(name)) ip = fake_address_if_remote(name, false);
   if (!ip) {
     if (hostent* local = gethostbyname(name)) return local;
     int local_error = h_errno;
-    if (is_numeric(name) || !(ip = placeholder(name, true))) {
+    if (is_numeric(name) || !(ip = fake_address_if_remote(name, true))) {
       h_errno = local_error;
       return nullptr;
     }
@@ -126,11 +126,11 @@ int address_info(const char* node, const char* service, const addrinfo* hints, a
                             (hints->ai_socktype == 0 || hints->ai_socktype == SOCK_STREAM) &&
                             (hints->ai_flags & AI_NUMERICHOST) == 0));
   std::optional<uint32_t> ip;
-  if (can_answer) ip = placeholder(node, false);
+  if (can_answer) ip = fake_address_if_remote(node, false);
   if (!ip) {
     int rc = getaddrinfo(node, service, hints, result);
     bool unknown = rc == EAI_NONAME || rc == EAI_AGAIN || rc == EAI_FAIL || rc == EAI_NODATA;
-    if (!can_answer || !unknown || !(ip = placeholder(node, true))) return rc;
+    if (!can_answer || !unknown || !(ip = fake_address_if_remote(node, true))) return rc;
   }
   std::optional<uint16_t> port = service_port(service, hints);
   if (!port) return EAI_SERVICE;

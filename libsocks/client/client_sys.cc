@@ -7,8 +7,8 @@ namespace socks4::client {
 namespace {
 
 SysCalls g_calls = {
-    &::connect, &::bind,  &::listen, &::accept, &::getsockname, &::getsockopt,
-    &::poll,    &::close, &::send,   &::recv,   &::rcmd,
+    &::connect,    &::bind, &::listen, &::accept4, &::getsockname, &::getpeername,
+    &::getsockopt, &::poll, &::close,  &::send,    &::recv,        &::rcmd,
 };
 
 }  // namespace

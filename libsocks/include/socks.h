@@ -51,7 +51,7 @@ int Rrcmd(char** __restrict ahost, unsigned short inport, const char* __restrict
 int Rpoll(struct pollfd* fds, nfds_t nfds, int timeout);
 int Rgetsockopt(int fd, int level, int optname, void* __restrict optval,
                 socklen_t* __restrict optlen);
-/* A name left to the SOCKS server resolves to a placeholder in 198.18.0.0/15 that Rconnect
+/* A name left to the SOCKS server resolves to a fake address in 198.18.0.0/15 that Rconnect
  * sends as a 4a request; other names resolve locally. Free getaddrinfo results with
  * freeaddrinfo(3). */
 struct hostent* Rgethostbyname(const char* name);

@@ -227,6 +227,34 @@ TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadWithOurPreload) {
   ftp_active_both_ways({socksify, "-s", kSockdAddr}, "preload");
 }
 
+// lftp and inetutils-ftp in active mode announce what getsockname(2) says of the data socket
+// (socksify(1)): the address sockd listens on, asked for ahead of listen(2).
+TEST_F(BindFirewallTest, LftpAndInetutilsActiveDownloadWithOurPreload) {
+  const std::string socksify = Testbed::socksify_path();
+  const size_t binds_before = granted_binds().size();
+  const std::string lftp_down = files_->file("lftp-active-down.bin");
+  CommandResult r = Testbed::run_in(
+      bed_->lan(),
+      {socksify, "-s", kSockdAddr, "lftp", "-c",
+       "set ftp:passive-mode false; set ftp:ssl-allow false; set net:max-retries 1; "
+       "set net:timeout 15; open -u anonymous,guest " +
+           kFtpUrl + "; get payload.bin -o " + lftp_down},
+      kTimeout);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(read_text_file(lftp_down) == payload_) << read_text_file(lftp_down).size();
+  const std::string inetutils_down = files_->file("inetutils-active-down.bin");
+  r = Testbed::run_in(bed_->lan(),
+                      {"/bin/sh", "-c",
+                       "exec " + socksify + " -s " + kSockdAddr + " inetutils-ftp -n -v " +
+                           Testbed::kWanIp + " 2121 <<'EOF'\nuser anonymous guest\nbinary\nget " +
+                           "payload.bin " + inetutils_down + "\nquit\nEOF"},
+                      kTimeout);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(read_text_file(inetutils_down) == payload_)
+      << read_text_file(inetutils_down).size() << r.out << r.err;
+  EXPECT_GE(granted_binds().size(), binds_before + 2) << sockd_->log();
+}
+
 TEST_F(BindFirewallTest, RawClientSeesTheOutsideAddressAndTheRefusals) {
   const std::string script = files_->write("raw_bind.py", kRawBindClient);
   CommandResult r = Testbed::run_in(bed_->lan(),

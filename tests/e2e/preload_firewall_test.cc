@@ -23,12 +23,6 @@ const std::string& kSockdAddr = FirewallBed::kSockdAddress;
 const std::string kWanIp = Testbed::kWanIp;
 const std::string kWanName = Testbed::kWanName;
 
-std::string socksify_path() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "socksify" : (self.parent_path().parent_path() / "socksify").string();
-}
-
 // Line and echo services for nc and telnet.
 const char* const kWanServices = R"(
 import socket, sys, threading
@@ -164,7 +158,7 @@ class PreloadFirewallTest : public ::testing::Test {
   // argv in lan, under socksify (default: fallback name resolution) or plain.
   static CommandResult in_lan(std::vector<std::string> argv, bool socksified = true,
                               milliseconds timeout = kTimeout) {
-    if (socksified) argv.insert(argv.begin(), {socksify_path(), "-s", kSockdAddr});
+    if (socksified) argv.insert(argv.begin(), {Testbed::socksify_path(), "-s", kSockdAddr});
     return Testbed::run_in(net().lan(), argv, timeout);
   }
 
@@ -314,8 +308,8 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
   const std::string dante = std::string(Testbed::kFwLanIp) + ":1081";
   const std::string down = files().file("ftp-active-down.bin");
   CommandResult get = Testbed::run_in(net().lan(),
-                                      {socksify_path(), "-s", dante, "ftp", "-A", "-V", "-o", down,
-                                       "ftp://" + kWanIp + ":2121/payload.bin"},
+                                      {Testbed::socksify_path(), "-s", dante, "ftp", "-A", "-V",
+                                       "-o", down, "ftp://" + kWanIp + ":2121/payload.bin"},
                                       kTimeout);
   ASSERT_EQ(get.exit_code, 0) << get.out << get.err << read_text_file(log);
   EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes";
@@ -323,8 +317,8 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
   ByteStream(78).fill(std::span(reinterpret_cast<uint8_t*>(upload.data()), upload.size()));
   const std::string local = files().write("ftp-active-up.bin", upload);
   CommandResult put = Testbed::run_in(net().lan(),
-                                      {socksify_path(), "-s", dante, "ftp", "-A", "-V", "-u",
-                                       "ftp://" + kWanIp + ":2121/active.bin", local},
+                                      {Testbed::socksify_path(), "-s", dante, "ftp", "-A", "-V",
+                                       "-u", "ftp://" + kWanIp + ":2121/active.bin", local},
                                       kTimeout);
   ASSERT_EQ(put.exit_code, 0) << put.out << put.err << read_text_file(log);
   EXPECT_TRUE(read_text_file(files().file("ftp/active.bin")) == upload);
@@ -335,9 +329,9 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
 
 TEST_F(PreloadFirewallTest, TelnetSessionToALineService) {
   const std::string driver = files().write("telnet_driver.py", kPtyDriver);
-  CommandResult r = in_lan(
-      {"/usr/bin/python3", driver, socksify_path(), "-s", kSockdAddr, "telnet", kWanName, "7008"},
-      false);
+  CommandResult r = in_lan({"/usr/bin/python3", driver, Testbed::socksify_path(), "-s", kSockdAddr,
+                            "telnet", kWanName, "7008"},
+                           false);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("you said: hello firewall"), std::string::npos) << r.out;
   EXPECT_TRUE(sockd_granted(kWanName + ":7008"));

@@ -152,7 +152,8 @@ TEST(ClientConnect, ByNameSends4a) {
   FakeSocksServer server;
   use_servers({server.port()});
   UniqueFd fd = tcp_socket();
-  ASSERT_EQ(connect_socket_to_name(fd.get(), "www.example.test", 8080), 0) << strerror(errno);
+  ASSERT_EQ(as_system_call(connect_socket_to_name(fd.get(), "www.example.test", 8080)), 0)
+      << strerror(errno);
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_TRUE(requests[0].is_4a());

@@ -91,7 +91,8 @@ TEST_F(PreloadTest, ActiveDataChannelThroughSockdBind) {
       << sockd().log();
 }
 
-// A sockd that refuses the BIND (here by a deny rule): the program's bind() fails instead of
+// A sockd that refuses the BIND (here by a deny rule): the program's bind() is only recorded
+// (a passive FTP client's may be followed by a connect), and its listen() fails instead of
 // silently listening locally, where the application server outside could never reach it.
 TEST_F(PreloadTest, BindRefusedBySockdFailsTheProgramsBind) {
   SockdOptions options;
@@ -106,6 +107,8 @@ TEST_F(PreloadTest, BindRefusedBySockdFailsTheProgramsBind) {
       "data = socket.socket()\n"
       "try:\n"
       "    data.bind((ctl.getsockname()[0], 0))\n"
+      "    data.getsockname()\n"
+      "    data.listen(1)\n"
       "    print('bound')\n"
       "except OSError as e:\n"
       "    print(errno.errorcode[e.errno])\n",

@@ -85,7 +85,7 @@ TEST(PreloadServerSetting, MalformedSocksServerRefusesAllButLoopbackAndResolvesN
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("ipv4 ECONNREFUSED\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("loopback connected\n"), std::string::npos) << r.out;
-  // A placeholder from 198.18.0.0/15: the name was not looked up on this host.
+  // A fake address from 198.18.0.0/15: the name was not looked up on this host.
   EXPECT_NE(r.out.find("name 198.1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("by-name ECONNREFUSED\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ipv6 ECONNREFUSED\n"), std::string::npos) << r.out;

@@ -39,6 +39,12 @@ std::vector<std::string> Testbed::in(const std::string& ns, std::vector<std::str
   return argv;
 }
 
+std::string Testbed::socksify_path() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "socksify" : (self.parent_path().parent_path() / "socksify").string();
+}
+
 CommandResult Testbed::run_in(const std::string& ns, std::vector<std::string> argv,
                               milliseconds timeout) {
   return run_command(in(ns, std::move(argv)), timeout);

@@ -50,6 +50,8 @@ class Testbed {
   // Runs argv inside `ns`, bounded by `timeout`.
   static CommandResult run_in(const std::string& ns, std::vector<std::string> argv,
                               std::chrono::milliseconds timeout);
+  // The socksify of this build tree (next to tests/), for suites that run programs under it.
+  static std::string socksify_path();
 
  private:
   bool run(const std::vector<std::string>& argv);

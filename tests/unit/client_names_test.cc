@@ -1,4 +1,4 @@
-// Placeholder addresses for names resolved by the SOCKS server, and when lookups use them.
+// Fake addresses for names resolved by the SOCKS server, and when lookups use them.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netdb.h>
@@ -24,11 +24,11 @@ void use_conf(const std::string& conf, bool with_server = true) {
 }
 
 TEST(ClientNames, SameNameSameAddressInTheReservedRange) {
-  std::optional<uint32_t> a = remote_name_address("Host-A.names.test");
-  std::optional<uint32_t> b = remote_name_address("host-b.names.test");
+  std::optional<uint32_t> a = fake_address_for("Host-A.names.test");
+  std::optional<uint32_t> b = fake_address_for("host-b.names.test");
   ASSERT_TRUE(a && b);
   EXPECT_NE(*a, *b);
-  EXPECT_EQ(remote_name_address("host-a.names.test"), a);
+  EXPECT_EQ(fake_address_for("host-a.names.test"), a);
   EXPECT_TRUE(is_fake_address(*a));
   EXPECT_EQ(remote_name_of(*a), "host-a.names.test");
   EXPECT_EQ(remote_name_of(*b), "host-b.names.test");
@@ -54,7 +54,7 @@ TEST(ClientNames, NameLineSendsLookupToTheServerWithoutAskingTheResolver) {
   EXPECT_STREQ(entry->h_name, "intranet.corp.test");
 }
 
-TEST(ClientNames, GetaddrinfoGivesAStreamPlaceholderWithThePort) {
+TEST(ClientNames, GetaddrinfoGivesAStreamFakeAddressWithThePort) {
   ASSERT_NO_FATAL_FAILURE(use_conf("sockd .corp.test\n"));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -82,7 +82,7 @@ TEST(ClientNames, GetaddrinfoForUdpOrIpv6IsNotAnswered) {
   EXPECT_NE(Rgetaddrinfo("dns.corp.test", "53", &hints, &result), 0);
 }
 
-TEST(ClientNames, NumericNamesAreNeverPlaceholders) {
+TEST(ClientNames, NumericNamesNeverGetFakeAddresses) {
   ASSERT_NO_FATAL_FAILURE(use_conf("sockd 0.0.0.0/0\n"));
   hostent* entry = Rgethostbyname("192.0.2.7");
   ASSERT_NE(entry, nullptr);

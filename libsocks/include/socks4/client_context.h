@@ -27,7 +27,7 @@ struct ClientContext {
   // Non-empty when the settings are unusable (a malformed SOCKS_SERVER, a socks.conf with
   // errors or unreadable), saying why: `config` is then an empty rule set and every connection
   // but loopback is refused, IPv6 and UDP ones too, and no name is taken as local for want of
-  // a server (the preload's remote names still get placeholders, whose connects are refused).
+  // a server (the preload's remote names still get fake addresses, whose connects are refused).
   std::string refusal;
 };
 
@@ -44,5 +44,11 @@ std::shared_ptr<const ClientContext> context();
 
 // Replaces the process-wide context (tests; a later re-read of the configuration).
 void replace_context(ClientContext context);
+
+// For the preload's fork handlers: the context's lock, taken before the registry's
+// (docs/ARCHITECTURE.md, "Threads and fork"); context() holds it while it builds, and the
+// registry never asks for the context under its own lock.
+void lock_context();
+void unlock_context();
 
 }  // namespace socks4::client

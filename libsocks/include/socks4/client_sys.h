@@ -14,8 +14,9 @@ struct SysCalls {
   int (*connect)(int, const sockaddr*, socklen_t);
   int (*bind)(int, const sockaddr*, socklen_t);
   int (*listen)(int, int);
-  int (*accept)(int, sockaddr*, socklen_t*);
+  int (*accept4)(int, sockaddr*, socklen_t*, int);
   int (*getsockname)(int, sockaddr*, socklen_t*);
+  int (*getpeername)(int, sockaddr*, socklen_t*);
   int (*getsockopt)(int, int, int, void*, socklen_t*);
   int (*poll)(pollfd*, nfds_t, int);
   int (*close)(int);
