@@ -231,7 +231,7 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
       parser_.request().is_4a() ? " (" + peer.address_text() + ")" : std::string();
   // Counted before the reply: the client may send its BIND (to another thread) right after it.
   PrimaryHold primary(worker_.context().primaries, peer_, peer);
-  if (!send_reply(socks4::ReplyCode::kGranted)) {
+  if (!send_reply(socks4::ReplyCode::kGranted, parser_.request().is_4a() ? &peer : nullptr)) {
     drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
@@ -268,9 +268,12 @@ std::string Session::describe() const {
   return text;
 }
 
-bool Session::send_reply(socks4::ReplyCode code) {
+bool Session::send_reply(socks4::ReplyCode code, const Endpoint* connected) {
   const socks4::Request& request = parser_.request();
-  auto reply = socks4::encode_reply({code, request.port, request.ip});
+  socks4::Reply fields{code, request.port, request.ip};
+  if (connected && connected->ipv4_address())
+    fields = {code, connected->port, *connected->ipv4_address()};
+  auto reply = socks4::encode_reply(fields);
   // A fresh socket's send buffer always has room for 8 bytes; anything else is a dead client.
   return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(reply.size());

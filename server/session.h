@@ -85,7 +85,9 @@ class Session : private WatchedSocket::Handler {
   void run_command(const RuleVerdict& verdict, std::optional<socks4::IpAddress> destination);
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
-  bool send_reply(socks4::ReplyCode code);
+  // With the request's DSTPORT and DSTIP, or those of `connected` if it is IPv4 (the granted
+  // reply to a 4a CONNECT: see sockd(8)).
+  bool send_reply(socks4::ReplyCode code, const Endpoint* connected = nullptr);
   // After a rejection: FIN after the reply, and no unread bytes left to turn the close into a
   // reset that could destroy the reply before the client reads it.
   void close_client();
