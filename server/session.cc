@@ -6,17 +6,14 @@
 #include <cstring>
 
 #include "log.h"
+#include "monotonic_clock.h"
 #include "relay.h"
+#include "socks4/errno_result.h"
 #include "worker.h"
 
 namespace sockd {
-namespace {
 
-bool would_block(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
-}
-
-}  // namespace
+using socks4::would_block;
 
 Session::Session(Worker& worker, socks4::UniqueFd client, const Endpoint& peer,
                  std::shared_ptr<const ActiveConfig> config, ClientSlot slot)

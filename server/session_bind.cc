@@ -12,6 +12,7 @@
 #include "log.h"
 #include "relay.h"
 #include "session.h"
+#include "socks4/errno_result.h"
 #include "worker.h"
 
 namespace sockd {
@@ -115,7 +116,7 @@ void Session::read_while_awaiting_inbound() {
   while (early_size_ < buffer_.size() && !client_ended_) {
     ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (n < 0 && socks4::would_block(errno)) {
       client_->readable = false;
       return;
     }

@@ -1,7 +1,7 @@
 #include "source_limits.h"
 
-#include "connector.h"
 #include "log.h"
+#include "monotonic_clock.h"
 
 namespace sockd {
 namespace {
