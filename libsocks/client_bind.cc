@@ -12,14 +12,10 @@
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
 #include "socks4/client_table.h"
+#include "socks4/errno_result.h"
 
 namespace socks4::client {
 namespace {
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
 
 bool is_bound_by_socks(int fd) {
   bool bound = false;

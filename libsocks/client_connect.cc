@@ -12,14 +12,10 @@
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
 #include "socks4/client_table.h"
+#include "socks4/errno_result.h"
 
 namespace socks4::client {
 namespace {
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
 
 // A repeated connect on a socket whose SOCKS CONNECT is tracked: EALREADY while pending,
 // EISCONN once done, the error (once) when it failed. nullopt when `fd` is not tracked.

@@ -15,14 +15,10 @@
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_table.h"
+#include "socks4/errno_result.h"
 
 namespace socks4::preload {
 namespace {
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
 
 std::string ipv4_text(uint32_t ip) {
   in_addr a{htonl(ip)};

@@ -14,16 +14,13 @@
 #include "preload_registry.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_table.h"
+#include "socks4/errno_result.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
+using socks4::fail_with;
 
 namespace {
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
 
 bool is_bound_through_server(int fd) {
   std::optional<sp::ProxiedSocket> s = sp::registered(fd);
