@@ -144,59 +144,10 @@ void Session::dispatch() {
   }
   if (config_->identd_may_be_needed) {
     evtimer_del(timer_.get());  // the query has its own time limit
-    ask_identd();               // then serve_request()
+    ask_identd();               // then admit()
     return;
   }
-  serve_request();
-}
-
-void Session::serve_request() {
-  const auto& settings = config_->config.settings;
-  deadline_ms_ = monotonic_ms() + int64_t{settings.connect_timeout_s} * 1000;
-  evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
-  if (parser_.request().command == socks4::Command::kBind) {
-    handle_bind();
-  } else {
-    handle_connect();
-  }
-}
-
-void Session::handle_connect() {
-  const socks4::Request& request = parser_.request();
-  if (!request.is_4a()) {
-    if (std::string denial = check_rules(socks4::IpAddress::ipv4(request.ip)); !denial.empty()) {
-      reject(denial);
-      return;
-    }
-    connect_to({Endpoint::ipv4(request.ip, request.port)});
-    return;
-  }
-  // When no rule looks at destination addresses, the name decides: no DNS for a denied request.
-  if (!config_->rules_need_resolved_address) {
-    if (std::string denial = check_rules(std::nullopt); !denial.empty()) {
-      reject(denial);
-      return;
-    }
-  }
-  lookup_.start(worker_.base(), worker_.dns(), request.hostname,
-                [this](int error, AddrinfoPtr result) { on_resolved(error, std::move(result)); });
-}
-
-void Session::on_resolved(int error, AddrinfoPtr result) {
-  const socks4::Request& request = parser_.request();
-  const std::string name = log::sanitize(request.hostname);
-  if (error != 0) {
-    reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
-    return;
-  }
-  std::string first_denial;
-  std::vector<Endpoint> addresses = permitted_addresses(result.get(), request.port, &first_denial);
-  log::debug("%s %s: %zu usable addresses", peer_text_.c_str(), name.c_str(), addresses.size());
-  if (addresses.empty()) {
-    reject(first_denial.empty() ? "cannot resolve " + name + ": no address" : first_denial);
-    return;
-  }
-  connect_to(std::move(addresses));
+  admit();
 }
 
 void Session::connect_to(std::vector<Endpoint> addresses) {
@@ -265,22 +216,20 @@ std::string Session::describe() const {
   return text;
 }
 
-bool Session::send_reply(socks4::ReplyCode code, const Endpoint* connected) {
+bool Session::send_reply(socks4::ReplyCode code, const Endpoint* address) {
   const socks4::Request& request = parser_.request();
   socks4::Reply fields{code, request.port, request.ip};
-  if (connected && connected->ipv4_address())
-    fields = {code, connected->port, *connected->ipv4_address()};
+  if (address && address->ipv4_address()) fields = {code, address->port, *address->ipv4_address()};
   auto reply = socks4::encode_reply(fields);
   // A fresh socket's send buffer always has room for 8 bytes; anything else is a dead client.
   return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(reply.size());
 }
 
-void Session::reject(const std::string& reason) {
-  settle_denial();
+void Session::reject(const std::string& reason, socks4::ReplyCode code) {
   // Logged before the reply, so a client that has its 91 finds the reason already written.
   log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
-  send_reply(rejection_code_);
+  send_reply(code);
   close_client();
   end();
 }
