@@ -34,8 +34,13 @@ VERSION  := 0.1.0
 comma    := ,
 CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 
-LIBSOCKS_SRCS := $(wildcard libsocks/*.cc)
-SERVER_SRCS   := $(wildcard server/*.cc)
+# libsocks/ by audience: core/ (wire codec, name policy, the remote-name table), conf/ (the NEC
+# line syntax and socks.conf), client/ (the runtime behind socks.h). sockd's own grammar and the
+# text it handles for its rules (shell templates, identd answers) live in server/conf/ and go
+# into libsockd.a only: libsocks.so and libsocksify.so never carry them.
+LIBSOCKS_SRCS := $(wildcard libsocks/*/*.cc)
+SOCKD_CONF_SRCS := $(wildcard server/conf/*.cc)
+SERVER_SRCS   := $(wildcard server/*.cc) $(SOCKD_CONF_SRCS)
 # Everything of sockd but main(), so unit tests can link the server's pure parts.
 SERVER_LIB_SRCS := $(filter-out server/main.cc,$(SERVER_SRCS))
 SUPPORT_SRCS  := $(wildcard tests/support/*.cc)
@@ -46,7 +51,7 @@ BENCH_SRCS    := $(wildcard bench/*.cc)
 # socksify's own files (socksify*.cc) are not part of the preload library.
 PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
 # socksify: its main and checks, plus the one grammar it shares with the library (-s).
-SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/socks_conf_servers.cc
+SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/conf/socks_conf_servers.cc
 SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
@@ -237,13 +242,13 @@ tsan: deps $(if $(PRELOAD_SRCS),$(PRELOAD_SO))
 	SANITIZER=tsan GTEST_FILTER='$(TSAN_FILTER)' tests/run.sh $(TSAN_BUILD) \
 	  $(call in_tree,$(TSAN_BINS),$(TSAN_BUILD))
 
-# libFuzzer targets: tests/fuzz/*_fuzz.cc, each linked with libsocks built by clang with
-# ASan+UBSan and coverage; seeds in tests/fuzz/corpus/<target>/.
+# libFuzzer targets: tests/fuzz/*_fuzz.cc, each linked with the parsers (libsocks and
+# server/conf) built by clang with ASan+UBSan and coverage; seeds in tests/fuzz/corpus/<target>/.
 FUZZ_CXX     ?= clang++
 FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SRCS    := $(wildcard tests/fuzz/*_fuzz.cc)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.cc,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS))
+FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS) $(SOCKD_CONF_SRCS))
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
@@ -255,10 +260,10 @@ $(FUZZ_BUILD)/obj/%.o: %.cc
 # Keep the targets' objects (make would delete them as intermediates of the pattern rule).
 .SECONDARY: $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SRCS))
 
-$(FUZZ_BUILD)/libsocks.a: $(FUZZ_OBJS)
+$(FUZZ_BUILD)/libparsers.a: $(FUZZ_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/obj/tests/fuzz/%_fuzz.o $(FUZZ_BUILD)/libsocks.a
+$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/obj/tests/fuzz/%_fuzz.o $(FUZZ_BUILD)/libparsers.a
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^
 
 fuzz-build: deps

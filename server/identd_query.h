@@ -8,10 +8,10 @@
 #include <functional>
 #include <string>
 
+#include "conf/identd_reply.h"
 #include "deferred_call.h"
 #include "endpoint.h"
 #include "libevent_ptr.h"
-#include "socks4/identd_reply.h"
 #include "socks4/unique_fd.h"
 
 namespace sockd {

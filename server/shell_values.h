@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "socks4/shell_template.h"
+#include "conf/shell_template.h"
 #include "socks4/sockd_conf.h"
 
 namespace sockd {

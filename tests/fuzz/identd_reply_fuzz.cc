@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "../../server/conf/identd_reply.h"
 #include "fuzz_check.h"
-#include "socks4/identd_reply.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   namespace identd = socks4::identd;

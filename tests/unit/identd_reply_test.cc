@@ -1,5 +1,5 @@
 // The RFC 1413 query and the parser of identd answers, from byte literals.
-#include "socks4/identd_reply.h"
+#include "../../server/conf/identd_reply.h"
 
 #include <gtest/gtest.h>
 

@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "conf_directives.h"
+#include "conf_rule.h"
 #include "socks4/conf_address.h"
-#include "socks4/conf_directives.h"
 #include "socks4/conf_lexer.h"
-#include "socks4/conf_rule.h"
 
 namespace socks4::conf {
 namespace {

@@ -1,4 +1,4 @@
-#include "socks4/identd_reply.h"
+#include "identd_reply.h"
 
 #include <charconv>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "socks4/conf_directives.h"
+#include "conf_directives.h"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "socks4/conf_rule.h"
+#include "conf_rule.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "socks4/shell_template.h"
+#include "shell_template.h"
 
 namespace socks4 {
 namespace {
