@@ -184,12 +184,17 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
     return;
   }
   log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
-  // The relay takes both sockets over with their events as they are.
+  start_relay(std::move(server), peer, std::move(primary));
+}
+
+void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary) {
+  // The relay takes both sockets over with their events as they are, and the bytes the client
+  // sent after its request.
   timer_.reset();
   Relay::Params params{std::move(client_),
-                       std::move(server),
+                       std::move(other),
                        peer_,
-                       peer,
+                       other_peer,
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),

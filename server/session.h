@@ -72,6 +72,9 @@ class Session : private WatchedSocket::Handler {
   // CONNECT.
   void connect_to(std::vector<Endpoint> addresses);
   void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
+  // Hands the client and `other` (the destination, or BIND's inbound connection) to a Relay;
+  // destroys *this.
+  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary);
   // BIND (session_bind.cc).
   void bind_to(const Admission& admission);  // chooses the address the inbound must come from
   void listen_for_inbound(uint32_t destination_ip);

@@ -10,7 +10,6 @@
 #include <cstring>
 
 #include "log.h"
-#include "relay.h"
 #include "session.h"
 #include "socks4/errno_result.h"
 #include "worker.h"
@@ -151,22 +150,12 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
     return;
   }
   log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
-  timer_.reset();
   auto watched_inbound = std::make_unique<WatchedSocket>(std::move(inbound));
   if (!watched_inbound->watch(worker_.base(), nullptr)) {
     drop(what + " -> closed (cannot register events)");
     return;
   }
-  Relay::Params params{std::move(client_),
-                       std::move(watched_inbound),
-                       peer_,
-                       from,
-                       {buffer_.data(), early_size_},
-                       config_->config.settings.idle_timeout_s,
-                       std::move(slot_),
-                       PrimaryHold()};  // a BIND is nobody's primary connection
-  worker_.start_relay(std::move(params));
-  end();
+  start_relay(std::move(watched_inbound), from, PrimaryHold());  // a BIND is nobody's primary
 }
 
 }  // namespace sockd
