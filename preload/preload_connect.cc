@@ -14,15 +14,11 @@
 #include "socks4/client_names.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
+#include "socks4/errno_result.h"
 #include "socks4/fake_names.h"
 
 namespace socks4::preload {
 namespace {
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
-}
 
 std::string ipv4_text(uint32_t ip) {
   in_addr a{htonl(ip)};

@@ -8,8 +8,8 @@
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
-#include "socks4/client_sys.h"
 #include "socks4/client_registry.h"
+#include "socks4/client_sys.h"
 
 namespace socks4::preload {
 namespace {

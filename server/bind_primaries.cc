@@ -62,7 +62,7 @@ std::optional<WaitingBind> PrimaryConnections::admit_bind(
   ++waiting_by_client_[client_key];
   const uint64_t id = next_id_++;
   if (limits.requires_primary) counted.followers.push_back({id, &wakeups, std::move(waiter)});
-  return WaitingBind(*this, key, id);
+  return WaitingBind(WaitingBind::Ticket{this, key, id});
 }
 
 void PrimaryConnections::release_bind(const Key& key, uint64_t id) {

@@ -21,6 +21,7 @@
 
 #include "bind_waiter.h"
 #include "endpoint.h"
+#include "held.h"
 
 namespace sockd {
 
@@ -83,27 +84,17 @@ class PrimaryConnections {
 
 // One waiting BIND counted in a PrimaryConnections (see admit_bind()); moves, never copies.
 class WaitingBind {
- public:
-  WaitingBind(WaitingBind&& other) noexcept
-      : registry_(std::exchange(other.registry_, nullptr)), key_(other.key_), id_(other.id_) {}
-  WaitingBind& operator=(WaitingBind&& other) noexcept {
-    std::swap(registry_, other.registry_);
-    std::swap(key_, other.key_);
-    std::swap(id_, other.id_);
-    return *this;
-  }
-  ~WaitingBind() {
-    if (registry_) registry_->release_bind(key_, id_);
-  }
-
  private:
   friend class PrimaryConnections;
-  WaitingBind(PrimaryConnections& registry, const PrimaryConnections::Key& key, uint64_t id)
-      : registry_(&registry), key_(key), id_(id) {}
+  struct Ticket {
+    PrimaryConnections* registry;
+    PrimaryConnections::Key key;
+    uint64_t id;
+    void release() const { registry->release_bind(key, id); }
+  };
+  explicit WaitingBind(const Ticket& ticket) : held_(ticket) {}
 
-  PrimaryConnections* registry_;
-  PrimaryConnections::Key key_;
-  uint64_t id_;
+  Held<Ticket> held_;
 };
 
 // One established CONNECT counted in a PrimaryConnections for as long as it lives; moves with
@@ -112,27 +103,18 @@ class PrimaryHold {
  public:
   PrimaryHold() = default;
   PrimaryHold(PrimaryConnections& registry, const Endpoint& client, const Endpoint& destination)
-      : registry_(&registry), client_(client), destination_(destination) {
+      : held_(Ticket{&registry, client, destination}) {
     registry.add(client, destination);
-  }
-  PrimaryHold(PrimaryHold&& other) noexcept
-      : registry_(std::exchange(other.registry_, nullptr)),
-        client_(other.client_),
-        destination_(other.destination_) {}
-  PrimaryHold& operator=(PrimaryHold&& other) noexcept {
-    std::swap(registry_, other.registry_);
-    std::swap(client_, other.client_);
-    std::swap(destination_, other.destination_);
-    return *this;
-  }
-  ~PrimaryHold() {
-    if (registry_) registry_->remove(client_, destination_);
   }
 
  private:
-  PrimaryConnections* registry_ = nullptr;
-  Endpoint client_;
-  Endpoint destination_;
+  struct Ticket {
+    PrimaryConnections* registry;
+    Endpoint client;
+    Endpoint destination;
+    void release() const { registry->remove(client, destination); }
+  };
+  Held<Ticket> held_;
 };
 
 }  // namespace sockd

@@ -8,16 +8,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "socks4/errno_result.h"
+
 namespace sockd {
+
+using socks4::would_block;
+
 namespace {
 
 // Fill/drain rounds per pump, so one busy connection cannot starve the others on its thread.
 constexpr int kRoundsPerPump = 8;
 constexpr unsigned kSpliceFlags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
-
-bool would_block(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK;
-}
 
 }  // namespace
 

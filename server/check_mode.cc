@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "admission.h"
 #include "shell_values.h"
 #include "socks4/conf_address.h"
 
@@ -79,6 +80,21 @@ const char* mode_name(socks4::conf::IdentdMode mode) {
   return mode == socks4::conf::IdentdMode::kStrict ? "strict" : "loose";
 }
 
+// The report's last line.
+const char* verdict_line(socks4::ReplyCode code) {
+  switch (code) {
+    case socks4::ReplyCode::kGranted:
+      return "permit";
+    case socks4::ReplyCode::kNoIdentd:
+      return "deny (92: no user from identd)";
+    case socks4::ReplyCode::kIdentMismatch:
+      return "deny (93: identd reports another user)";
+    case socks4::ReplyCode::kRejected:
+      break;
+  }
+  return "deny";
+}
+
 }  // namespace
 
 CheckRequestParse parse_check_request(std::string_view text, socks4::conf::ServiceLookup services) {
@@ -138,20 +154,8 @@ std::string format_check_report(const socks4::conf::Config& config, std::string_
     auto expanded = socks4::expand_shell_template(command, shell_values(input, client));
     out += "command (" + what + "): " + expanded.value_or("(too long, not run)") + "\n";
   }
-  switch (verdict.code) {
-    case socks4::ReplyCode::kGranted:
-      out += "permit\n";
-      break;
-    case socks4::ReplyCode::kNoIdentd:
-      out += "deny (92: no user from identd)\n";
-      break;
-    case socks4::ReplyCode::kIdentMismatch:
-      out += "deny (93: identd reports another user)\n";
-      break;
-    case socks4::ReplyCode::kRejected:
-      out += "deny\n";
-      break;
-  }
+  out += verdict_line(verdict.code);
+  out += '\n';
   return out;
 }
 
@@ -175,25 +179,20 @@ int run_check_request(const socks4::conf::Config& config, std::string_view file,
     fputs(format_check_report(config, file, input, verdict).c_str(), stdout);
     return verdict.permitted() ? 0 : 1;
   }
-  // As the server does: each address on its own; permitted if one is, else the first denial.
-  std::optional<RuleVerdict> first_denial;
-  bool permitted = false;
+  // One report per address, then the server's own verdict on them all (admission.h): permitted
+  // if one is, else the first denial.
+  std::vector<Endpoint> addresses;
   for (const socks4::IpAddress& address : parsed.resolved) {
     input.destination = address;
     RuleVerdict verdict = decide(config, input, "not given");
     printf("%s=%s:\n%s", input.destination_name.c_str(), address.to_string().c_str(),
            format_check_report(config, file, input, verdict).c_str());
-    permitted = permitted || verdict.permitted();
-    if (!verdict.permitted() && !first_denial) first_denial = verdict;
+    addresses.push_back(Endpoint::from_ip(address, input.destination_port));
   }
-  if (permitted) {
-    puts("permit");
-    return 0;
-  }
-  std::string report = format_check_report(config, file, input, *first_denial);
-  report.pop_back();  // its last line is the verdict
-  puts(report.substr(report.rfind('\n') + 1).c_str());
-  return 1;
+  input.destination.reset();
+  Admission admission = admit_resolved(config, {input, "not given"}, std::move(addresses), false);
+  puts(verdict_line(admission.code));
+  return admission.permitted() ? 0 : 1;
 }
 
 }  // namespace sockd

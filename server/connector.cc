@@ -2,17 +2,12 @@
 
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <cerrno>
 
-namespace sockd {
+#include "monotonic_clock.h"
 
-int64_t monotonic_ms() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000;
-}
+namespace sockd {
 
 void Connector::start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done) {
   addresses_ = std::move(addresses);
@@ -26,9 +21,8 @@ void Connector::start(std::vector<Endpoint> addresses, int64_t budget_ms, Done d
     // limit instead (the session's timer) by doing nothing. Unreachable in practice.
     return;
   }
-  inside_start_ = true;
+  auto starting = deferred_.starting();
   try_next();
-  inside_start_ = false;
 }
 
 void Connector::try_next() {
@@ -91,13 +85,12 @@ void Connector::on_socket_event(WatchedSocket& socket, short what) {
 }
 
 void Connector::on_timer(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<Connector*>(arg);
-  if (self->deferred_) {
-    self->deferred_ = false;
-    self->report(self->last_error_);
-    return;
-  }
-  self->attempt_failed(ETIMEDOUT);
+  static_cast<Connector*>(arg)->attempt_failed(ETIMEDOUT);
+}
+
+void Connector::on_deferred(void* self) {
+  auto* connector = static_cast<Connector*>(self);
+  connector->report(connector->last_error_);
 }
 
 void Connector::attempt_failed(int error) {
@@ -108,15 +101,14 @@ void Connector::attempt_failed(int error) {
 }
 
 void Connector::report(int error) {
-  if (inside_start_) {
-    // Report on this loop pass, but never from inside start().
+  evtimer_del(timer_.get());
+  if (deferred_.inside_start()) {
     last_error_ = error;
     if (error != 0) socket_.reset();
-    deferred_ = true;
-    event_active(timer_.get(), EV_TIMEOUT, 1);
+    deferred_.schedule(base_, &Connector::on_deferred, this);
     return;
   }
-  evtimer_del(timer_.get());
+  deferred_.cancel();  // a connected socket's event may come before the deferred report
   Endpoint peer = next_ > 0 ? addresses_[next_ - 1] : Endpoint{};
   if (socket_) socket_->set_handler(nullptr);
   Done done = std::move(done_);

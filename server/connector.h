@@ -1,6 +1,6 @@
 // Outbound connection: tries each destination address in turn with non-blocking connects,
 // sharing a time budget between them, and reports the first that succeeds or the last error.
-// Like DnsLookup it never reports from inside start(), and stops silently when destroyed.
+// It never reports from inside start() (deferred_call.h), and stops silently when destroyed.
 // The connected socket comes out already watched (watched_socket.h), its event registered once
 // for the rest of its life.
 #pragma once
@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "deferred_call.h"
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "socks4/unique_fd.h"
@@ -32,6 +33,7 @@ class Connector : private WatchedSocket::Handler {
  private:
   void on_socket_event(WatchedSocket& socket, short what) override;
   static void on_timer(evutil_socket_t, short, void* arg);
+  static void on_deferred(void* self);
   void try_next();         // starts attempts until one is in progress or none are left
   void report(int error);  // calls done_ (deferred if inside start())
   void attempt_failed(int error);
@@ -41,13 +43,10 @@ class Connector : private WatchedSocket::Handler {
   size_t next_ = 0;
   int64_t deadline_ms_ = 0;  // monotonic
   int last_error_ = 0;
-  bool inside_start_ = false;
-  bool deferred_ = false;  // timer_ is active to deliver a report from start()
   WatchedSocketPtr socket_;
-  EventPtr timer_;  // the attempt's timeout, or a deferred report
+  EventPtr timer_;         // the attempt's timeout
+  DeferredCall deferred_;  // a report from inside start()
   Done done_;
 };
-
-int64_t monotonic_ms();
 
 }  // namespace sockd

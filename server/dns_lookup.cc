@@ -8,10 +8,7 @@ namespace sockd {
 struct DnsLookup::Token {
   DnsLookup* owner;  // nullptr once the owner has cancelled
   evdns_getaddrinfo_request* request = nullptr;
-  bool inside_start = true;
-  bool completed = false;
-  int error = 0;
-  evutil_addrinfo* result = nullptr;
+  bool completed = false;  // answered inside start(): start() frees the token
 };
 
 namespace {
@@ -61,23 +58,20 @@ void DnsLookup::start(event_base* base, evdns_base* dns, const std::string& name
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_protocol = IPPROTO_TCP;
   auto token = std::make_unique<Token>(Token{this});
-  evdns_getaddrinfo_request* request =
-      evdns_getaddrinfo(dns, name.c_str(), nullptr, &hints, &DnsLookup::on_result, token.get());
-  if (token->completed) {
-    // Answered already: hand the result over on the next loop pass, not from in here.
-    early_error_ = token->error;
-    early_result_.reset(token->result);
-    early_event_.reset(event_new(base, -1, 0, &DnsLookup::on_early_result, this));
-    event_active(early_event_.get(), EV_TIMEOUT, 1);
-    return;
+  base_ = base;
+  evdns_getaddrinfo_request* request;
+  {
+    auto starting = deferred_.starting();
+    request =
+        evdns_getaddrinfo(dns, name.c_str(), nullptr, &hints, &DnsLookup::on_result, token.get());
   }
-  token->inside_start = false;
+  if (token->completed) return;  // on_result has deferred the report
   token->request = request;
   token_ = token.release();  // the callback frees it
 }
 
 void DnsLookup::cancel() {
-  early_event_.reset();
+  deferred_.cancel();
   early_result_.reset();
   if (token_) {
     Token* token = std::exchange(token_, nullptr);
@@ -89,14 +83,16 @@ void DnsLookup::cancel() {
 
 void DnsLookup::on_result(int error, evutil_addrinfo* result, void* arg) {
   auto* raw = static_cast<Token*>(arg);
-  if (raw->inside_start) {
+  AddrinfoPtr owned(result);
+  if (raw->owner && raw->owner->deferred_.inside_start()) {
+    DnsLookup* owner = raw->owner;
     raw->completed = true;
-    raw->error = error;
-    raw->result = result;
+    owner->early_error_ = error;
+    owner->early_result_ = std::move(owned);
+    owner->deferred_.schedule(owner->base_, &DnsLookup::on_early_result, owner);
     return;
   }
   std::unique_ptr<Token> token(raw);
-  AddrinfoPtr owned(result);
   DnsLookup* owner = token->owner;
   if (!owner) return;
   owner->token_ = nullptr;
@@ -104,12 +100,11 @@ void DnsLookup::on_result(int error, evutil_addrinfo* result, void* arg) {
   done(error, std::move(owned));  // may destroy the owner: nothing after this
 }
 
-void DnsLookup::on_early_result(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<DnsLookup*>(arg);
-  int error = self->early_error_;
-  AddrinfoPtr result = std::move(self->early_result_);
-  Done done = std::move(self->done_);
-  self->early_event_.reset();  // freeing the running event's struct is safe in one thread
+void DnsLookup::on_early_result(void* self) {
+  auto* lookup = static_cast<DnsLookup*>(self);
+  int error = lookup->early_error_;
+  AddrinfoPtr result = std::move(lookup->early_result_);
+  Done done = std::move(lookup->done_);
   done(error, std::move(result));
 }
 

@@ -1,14 +1,15 @@
 // One 4a name lookup through evdns, made safe to abandon: the owner may cancel it or be
-// destroyed at any time, and its callback never runs from inside start().
+// destroyed at any time, and its callback never runs from inside start() (deferred_call.h).
 //
 // evdns_getaddrinfo may call back before it returns (numeric names, hosts file, early
 // errors), calls back exactly once even after cancel, and leaves the result to the caller; a
-// heap token that outlives the owner absorbs all three.
+// heap token that outlives the owner absorbs the last two.
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "deferred_call.h"
 #include "libevent_ptr.h"
 
 namespace sockd {
@@ -38,17 +39,18 @@ class DnsLookup {
   void start(event_base* base, evdns_base* dns, const std::string& name, Done done);
   // `done` will not run.
   void cancel();
-  bool pending() const { return token_ != nullptr || early_event_ != nullptr; }
+  bool pending() const { return token_ != nullptr || deferred_.scheduled(); }
 
  private:
   struct Token;
   static void on_result(int error, evutil_addrinfo* result, void* arg);
-  static void on_early_result(evutil_socket_t, short, void* arg);
+  static void on_early_result(void* self);
 
+  event_base* base_ = nullptr;
   Token* token_ = nullptr;  // owned by the evdns callback while a request is in flight
   Done done_;
   // A result that arrived inside start(), delivered on the next loop pass.
-  EventPtr early_event_;
+  DeferredCall deferred_;
   int early_error_ = 0;
   AddrinfoPtr early_result_;
 };

@@ -15,6 +15,14 @@ Endpoint Endpoint::ipv4(uint32_t host_order_ip, uint16_t port) {
   return endpoint;
 }
 
+Endpoint Endpoint::from_ip(const socks4::IpAddress& ip, uint16_t port) {
+  Endpoint endpoint;
+  endpoint.family = ip.is_ipv6 ? AF_INET6 : AF_INET;
+  endpoint.port = port;
+  endpoint.address = ip.bytes;
+  return endpoint;
+}
+
 Endpoint Endpoint::from_sockaddr(const sockaddr* address) {
   Endpoint endpoint;
   if (address->sa_family == AF_INET) {

@@ -19,6 +19,8 @@ struct Endpoint {
   std::array<uint8_t, 16> address{};  // network order; the first 4 bytes for IPv4
 
   static Endpoint ipv4(uint32_t host_order_ip, uint16_t port);
+  // `ip` as it stands (a normalised address: ::1 is 127.0.0.1).
+  static Endpoint from_ip(const socks4::IpAddress& ip, uint16_t port);
   // IPv4-mapped IPv6 addresses become plain IPv4. AF_UNSPEC family for anything else.
   static Endpoint from_sockaddr(const sockaddr* address);
 

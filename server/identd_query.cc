@@ -6,20 +6,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "socks4/errno_result.h"
+
 namespace sockd {
-namespace {
 
-bool would_block(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
-}
-
-}  // namespace
+using socks4::would_block;
 
 void IdentdQuery::start(const Endpoint& client, const Endpoint& local, int timeout_s, Done done) {
   client_ = client;
   local_ = local;
   done_ = std::move(done);
-  inside_start_ = true;
+  auto starting = deferred_.starting();
   timer_.reset(evtimer_new(base_, &IdentdQuery::on_timeout, this));
   timeval timeout{timeout_s, 0};
   if (!timer_ || evtimer_add(timer_.get(), &timeout) != 0) {
@@ -27,7 +24,6 @@ void IdentdQuery::start(const Endpoint& client, const Endpoint& local, int timeo
   } else if (std::string error = open_and_connect(); !error.empty()) {
     finish_with_failure(std::move(error));
   }
-  inside_start_ = false;
 }
 
 std::string IdentdQuery::open_and_connect() {
@@ -68,9 +64,9 @@ void IdentdQuery::on_timeout(evutil_socket_t, short, void* arg) {
   self->finish_with_failure("no answer within the identd timeout");
 }
 
-void IdentdQuery::on_deferred(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<IdentdQuery*>(arg);
-  self->finish(std::move(self->result_));
+void IdentdQuery::on_deferred(void* self) {
+  auto* query = static_cast<IdentdQuery*>(self);
+  query->finish(std::move(query->result_));
 }
 
 void IdentdQuery::on_connected() {
@@ -120,18 +116,14 @@ void IdentdQuery::finish_with_failure(std::string why) {
 }
 
 void IdentdQuery::finish(IdentdResult result) {
-  if (inside_start_) {
-    // Report on the next loop pass, so the caller never sees its callback from inside start().
-    result_ = std::move(result);
-    socket_.reset();
-    timer_.reset();
-    event_.reset(event_new(base_, -1, 0, &IdentdQuery::on_deferred, this));
-    if (event_) event_active(event_.get(), EV_TIMEOUT, 1);
-    return;
-  }
   socket_.reset();
   event_.reset();
   timer_.reset();
+  if (deferred_.inside_start()) {
+    result_ = std::move(result);
+    deferred_.schedule(base_, &IdentdQuery::on_deferred, this);
+    return;
+  }
   Done done = std::move(done_);
   done_ = nullptr;
   done(std::move(result));  // may destroy *this

@@ -1,13 +1,15 @@
 // An asynchronous RFC 1413 query on a worker's event loop: connects from the address the
 // client connected to (so a multi-homed host asks from the right side) to CLIENT:113, sends
 // "<client port> , <sockd port>", reads one answer line of at most 1 KiB, all within a time
-// limit. Like Connector it never reports from inside start(), and stops silently when destroyed.
+// limit. It never reports from inside start() (deferred_call.h), and stops silently when
+// destroyed.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "conf/identd_reply.h"
+#include "deferred_call.h"
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "socks4/unique_fd.h"
@@ -35,7 +37,7 @@ class IdentdQuery {
  private:
   static void on_socket(evutil_socket_t, short, void* arg);
   static void on_timeout(evutil_socket_t, short, void* arg);
-  static void on_deferred(evutil_socket_t, short, void* arg);
+  static void on_deferred(void* self);
   // Opens the socket and starts connecting; an error text, or "" when under way.
   std::string open_and_connect();
   void on_connected();
@@ -47,12 +49,12 @@ class IdentdQuery {
   Endpoint client_;
   Endpoint local_;
   socks4::UniqueFd socket_;
-  EventPtr event_;  // the socket's readiness, or a deferred report
+  EventPtr event_;  // the socket's readiness
   EventPtr timer_;
   bool connected_ = false;
-  bool inside_start_ = false;
   std::string received_;
-  IdentdResult result_;
+  IdentdResult result_;  // a result from inside start(), until it is reported
+  DeferredCall deferred_;
   Done done_;
 };
 

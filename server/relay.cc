@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "connector.h"
 #include "log.h"
+#include "monotonic_clock.h"
 #include "worker.h"
 
 namespace sockd {

@@ -1,7 +1,8 @@
-// What the rules say about a request, identd included (DESIGN §2): the first matching rule
-// decides; with that rule's identd mode (its ?= or the global one), strict and no user from
-// identd means 92, and loose or strict with identd naming another user than USERID means 93.
-// Pure, shared by the sessions and by check mode.
+// What the rules say about a request for one destination, identd included (sockd.conf(5),
+// IDENTD and "HOW A REQUEST IS MATCHED"; docs/ARCHITECTURE.md, "Rules and admission"): the
+// first matching rule decides; with that rule's identd mode (its ?= or the global one), strict
+// and no user from identd means 92, and loose or strict with identd naming another user than
+// USERID means 93. Pure, shared by the admission step (admission.h) and by check mode.
 #pragma once
 
 #include <string>

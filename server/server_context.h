@@ -73,30 +73,21 @@ class ClientSlot {
  public:
   ClientSlot() = default;
   ClientSlot(std::atomic<int>& counter, SourceLimits::Admitted source)
-      : counter_(&counter),
+      : open_client_(OpenClient{&counter}),
         connection_(std::move(source.connection)),
         negotiation_(std::move(source.negotiation)) {
     counter.fetch_add(1, std::memory_order_relaxed);
-  }
-  ClientSlot(ClientSlot&& other) noexcept
-      : counter_(std::exchange(other.counter_, nullptr)),
-        connection_(std::move(other.connection_)),
-        negotiation_(std::move(other.negotiation_)) {}
-  ClientSlot& operator=(ClientSlot&& other) noexcept {
-    std::swap(counter_, other.counter_);
-    std::swap(connection_, other.connection_);
-    std::swap(negotiation_, other.negotiation_);
-    return *this;
-  }
-  ~ClientSlot() {
-    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
   }
 
   // The client's request is complete: it no longer counts against max_negotiations_per_source.
   void end_negotiation() { negotiation_ = SourceHold(); }
 
  private:
-  std::atomic<int>* counter_ = nullptr;
+  struct OpenClient {
+    std::atomic<int>* counter;
+    void release() const { counter->fetch_sub(1, std::memory_order_relaxed); }
+  };
+  Held<OpenClient> open_client_;
   SourceHold connection_;
   SourceHold negotiation_;
 };

@@ -6,17 +6,14 @@
 #include <cstring>
 
 #include "log.h"
+#include "monotonic_clock.h"
 #include "relay.h"
+#include "socks4/errno_result.h"
 #include "worker.h"
 
 namespace sockd {
-namespace {
 
-bool would_block(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
-}
-
-}  // namespace
+using socks4::would_block;
 
 Session::Session(Worker& worker, socks4::UniqueFd client, const Endpoint& peer,
                  std::shared_ptr<const ActiveConfig> config, ClientSlot slot)
@@ -147,59 +144,10 @@ void Session::dispatch() {
   }
   if (config_->identd_may_be_needed) {
     evtimer_del(timer_.get());  // the query has its own time limit
-    ask_identd();               // then serve_request()
+    ask_identd();               // then admit()
     return;
   }
-  serve_request();
-}
-
-void Session::serve_request() {
-  const auto& settings = config_->config.settings;
-  deadline_ms_ = monotonic_ms() + int64_t{settings.connect_timeout_s} * 1000;
-  evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
-  if (parser_.request().command == socks4::Command::kBind) {
-    handle_bind();
-  } else {
-    handle_connect();
-  }
-}
-
-void Session::handle_connect() {
-  const socks4::Request& request = parser_.request();
-  if (!request.is_4a()) {
-    if (std::string denial = check_rules(socks4::IpAddress::ipv4(request.ip)); !denial.empty()) {
-      reject(denial);
-      return;
-    }
-    connect_to({Endpoint::ipv4(request.ip, request.port)});
-    return;
-  }
-  // When no rule looks at destination addresses, the name decides: no DNS for a denied request.
-  if (!config_->rules_need_resolved_address) {
-    if (std::string denial = check_rules(std::nullopt); !denial.empty()) {
-      reject(denial);
-      return;
-    }
-  }
-  lookup_.start(worker_.base(), worker_.dns(), request.hostname,
-                [this](int error, AddrinfoPtr result) { on_resolved(error, std::move(result)); });
-}
-
-void Session::on_resolved(int error, AddrinfoPtr result) {
-  const socks4::Request& request = parser_.request();
-  const std::string name = log::sanitize(request.hostname);
-  if (error != 0) {
-    reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
-    return;
-  }
-  std::string first_denial;
-  std::vector<Endpoint> addresses = permitted_addresses(result.get(), request.port, &first_denial);
-  log::debug("%s %s: %zu usable addresses", peer_text_.c_str(), name.c_str(), addresses.size());
-  if (addresses.empty()) {
-    reject(first_denial.empty() ? "cannot resolve " + name + ": no address" : first_denial);
-    return;
-  }
-  connect_to(std::move(addresses));
+  admit();
 }
 
 void Session::connect_to(std::vector<Endpoint> addresses) {
@@ -231,17 +179,22 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
       parser_.request().is_4a() ? " (" + peer.address_text() + ")" : std::string();
   // Counted before the reply: the client may send its BIND (to another thread) right after it.
   PrimaryHold primary(worker_.context().primaries, peer_, peer);
-  if (!send_reply(socks4::ReplyCode::kGranted)) {
+  if (!send_reply(socks4::ReplyCode::kGranted, parser_.request().is_4a() ? &peer : nullptr)) {
     drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
   log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
-  // The relay takes both sockets over with their events as they are.
+  start_relay(std::move(server), peer, std::move(primary));
+}
+
+void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary) {
+  // The relay takes both sockets over with their events as they are, and the bytes the client
+  // sent after its request.
   timer_.reset();
   Relay::Params params{std::move(client_),
-                       std::move(server),
+                       std::move(other),
                        peer_,
-                       peer,
+                       other_peer,
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),
@@ -268,19 +221,20 @@ std::string Session::describe() const {
   return text;
 }
 
-bool Session::send_reply(socks4::ReplyCode code) {
+bool Session::send_reply(socks4::ReplyCode code, const Endpoint* address) {
   const socks4::Request& request = parser_.request();
-  auto reply = socks4::encode_reply({code, request.port, request.ip});
+  socks4::Reply fields{code, request.port, request.ip};
+  if (address && address->ipv4_address()) fields = {code, address->port, *address->ipv4_address()};
+  auto reply = socks4::encode_reply(fields);
   // A fresh socket's send buffer always has room for 8 bytes; anything else is a dead client.
   return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
          static_cast<ssize_t>(reply.size());
 }
 
-void Session::reject(const std::string& reason) {
-  settle_denial();
+void Session::reject(const std::string& reason, socks4::ReplyCode code) {
   // Logged before the reply, so a client that has its 91 finds the reason already written.
   log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
-  send_reply(rejection_code_);
+  send_reply(code);
   close_client();
   end();
 }

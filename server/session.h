@@ -1,7 +1,9 @@
-// A client from accept until its request is answered: reads the SOCKS4/4a request, checks the
-// rules, resolves a 4a name, connects out (CONNECT) or waits for the inbound connection (BIND),
-// replies, and hands both sockets to a Relay. Every
-// step is bounded (request size, negotiation and connect timeouts); every way out logs a line.
+// A client from accept until its request is answered: the I/O around the request. It reads the
+// SOCKS4/4a request, asks identd, resolves a 4a name, runs the shell command and replies as
+// the admission step (admission.h) decides, connects out (CONNECT) or waits for the inbound
+// connection (BIND), and hands both sockets to a Relay. Every step is bounded (request size,
+// negotiation and connect timeouts); every way out logs a line. docs/ARCHITECTURE.md, "Path of
+// one CONNECT".
 #pragma once
 
 #include <array>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "admission.h"
 #include "bind_listener.h"
 #include "bind_primaries.h"
 #include "bind_waiter.h"
@@ -19,7 +22,6 @@
 #include "endpoint.h"
 #include "identd_query.h"
 #include "libevent_ptr.h"
-#include "rule_verdict.h"
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
@@ -52,46 +54,45 @@ class Session : private WatchedSocket::Handler {
   void read_request(bool before_registration);
   void read_early_data();
   void dispatch();
-  void handle_connect();
+
+  // identd and admission, the one path of CONNECT and BIND (session_admission.cc).
+  void ask_identd();  // when some rule may need identd; then admit()
+  void on_identd(IdentdResult result);
+  // Decides the request (admission.h): by DSTIP, or a 4a name by its name first (when no rule
+  // looks at addresses) and then by each address it resolves to; then proceed().
+  void admit();
+  void on_resolved(int error, AddrinfoPtr result, bool name_admitted);
+  AdmissionRequest admission_request() const;
+  // Runs the admission's command, if any; a refusal ends the session. True if permitted.
+  bool settle(const Admission& admission);
+  void run_command(const AdmissionCommand& command);
+  // CONNECT: connect_to; BIND: bind_to. `admission` is permitted.
+  void proceed(Admission admission);
+
+  // CONNECT.
+  void connect_to(std::vector<Endpoint> addresses);
+  void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
+  // Hands the client and `other` (the destination, or BIND's inbound connection) to a Relay;
+  // destroys *this.
+  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary);
   // BIND (session_bind.cc).
-  void handle_bind();
-  void on_bind_resolved(int error, AddrinfoPtr result);
+  void bind_to(const Admission& admission);  // chooses the address the inbound must come from
   void listen_for_inbound(uint32_t destination_ip);
   void read_while_awaiting_inbound();
   // The last primary CONNECT this BIND depends on has closed (called on this thread).
   void on_primary_closed();
   void on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from);
-  // A BIND reply naming `address` (where sockd listens, or where the inbound connection is from).
-  bool send_bind_reply(socks4::ReplyCode code, const Endpoint& address);
-  void on_resolved(int error, AddrinfoPtr result);
-  void connect_to(std::vector<Endpoint> addresses);
-  void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
 
-  // identd and the rules (session_rules.cc).
-  void ask_identd();  // when some rule may need identd; then serve_request()
-  void on_identd(IdentdResult result);
-  void serve_request();  // the CONNECT or BIND path, once identd (if asked) is done
-  // The rule verdict for this request and destination (DSTIP, a resolved address of the 4a
-  // name, or nullopt for the name alone); empty if permitted, else the reason (and
-  // rejection_code_ is the reply to send). A permit runs the rule's shell command; a denial's
-  // command waits for settle_denial(), as a later address of a 4a name may be permitted. At
-  // most one command runs per request.
-  std::string check_rules(std::optional<socks4::IpAddress> destination);
-  // Each resolved address checked on its own, in order: those the rules permit (with
-  // `port`), and in `first_denial` the first refusal's reason.
-  std::vector<Endpoint> permitted_addresses(const evutil_addrinfo* result, uint16_t port,
-                                            std::string* first_denial);
-  void settle_denial();  // runs the first denial's command unless a permit came first
-  void run_command(const RuleVerdict& verdict, std::optional<socks4::IpAddress> destination);
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
-  bool send_reply(socks4::ReplyCode code);
+  // With the request's DSTPORT and DSTIP, or those of `address` if it is IPv4 (BIND replies,
+  // and the granted reply to a 4a CONNECT: see sockd(8)).
+  bool send_reply(socks4::ReplyCode code, const Endpoint* address = nullptr);
   // After a rejection: FIN after the reply, and no unread bytes left to turn the close into a
   // reset that could destroy the reply before the client reads it.
   void close_client();
-  // Replies rejection_code_ (91, or 92/93 from identd), logs "<describe> -> rejected (<reason>)",
-  // closes.
-  void reject(const std::string& reason);
+  // Replies `code` (91, or 92/93 from identd), logs "<describe> -> rejected (<reason>)", closes.
+  void reject(const std::string& reason, socks4::ReplyCode code = socks4::ReplyCode::kRejected);
   // Logs "<peer> <what>" and closes without a reply.
   void drop(const std::string& what);
   void end();  // destroys *this
@@ -119,13 +120,9 @@ class Session : private WatchedSocket::Handler {
   bool client_ended_ = false;  // BIND: the client half-closed while waiting
   std::optional<IdentdQuery> identd_query_;
   std::optional<IdentdResult> identd_;  // once identd has been asked
-  std::optional<RuleVerdict> first_denial_;
-  std::optional<socks4::IpAddress> first_denial_destination_;
-  bool verdict_settled_ = false;  // a permit or a denial has run its command (if any)
-  socks4::ReplyCode rejection_code_ = socks4::ReplyCode::kRejected;
-  int64_t deadline_ms_ = 0;    // end of the connect phase (monotonic)
-  std::string resolved_text_;  // " (198.51.100.2)" for 4a log lines
-  size_t early_size_ = 0;      // bytes after the request, at the start of buffer_
+  int64_t deadline_ms_ = 0;             // end of the connect phase (monotonic)
+  std::string resolved_text_;           // " (198.51.100.2)" for 4a log lines
+  size_t early_size_ = 0;               // bytes after the request, at the start of buffer_
   std::array<uint8_t, kBufferSize> buffer_;
 };
 

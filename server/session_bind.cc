@@ -1,7 +1,7 @@
-// BIND (CD=2): after the rule check (a 4a BIND resolves its name first) and the primary-
-// connection check, listen on the address that faces DSTIP, send the first reply with that
-// address and port, accept one inbound connection, check that it comes from DSTIP, send the
-// second reply and hand both sockets to a Relay. The session's timer bounds the wait; the
+// BIND (CD=2): after the admission (session_admission.cc; a 4a BIND resolves its name first)
+// and the primary-connection check, listen on the address that faces DSTIP, send the first reply
+// with that address and port, accept one inbound connection, check that it comes from DSTIP, send
+// the second reply and hand both sockets to a Relay. The session's timer bounds the wait; the
 // listener closes with the session (client failed, time limit, primary connection closed) or
 // right after its one accept. A client's half-close while waiting is kept for the relay.
 #include <sys/socket.h>
@@ -10,50 +10,27 @@
 #include <cstring>
 
 #include "log.h"
-#include "relay.h"
 #include "session.h"
+#include "socks4/errno_result.h"
 #include "worker.h"
 
 namespace sockd {
 
-void Session::handle_bind() {
+void Session::bind_to(const Admission& admission) {
   const socks4::Request& request = parser_.request();
   if (!request.is_4a()) {
-    if (std::string denial = check_rules(socks4::IpAddress::ipv4(request.ip)); !denial.empty()) {
-      reject(denial);
-      return;
-    }
     listen_for_inbound(request.ip);
-    return;
-  }
-  // As for CONNECT: when no rule looks at destination addresses, the name decides before DNS.
-  if (!config_->rules_need_resolved_address) {
-    if (std::string denial = check_rules(std::nullopt); !denial.empty()) {
-      reject(denial);
-      return;
-    }
-  }
-  lookup_.start(
-      worker_.base(), worker_.dns(), request.hostname,
-      [this](int error, AddrinfoPtr result) { on_bind_resolved(error, std::move(result)); });
-}
-
-void Session::on_bind_resolved(int error, AddrinfoPtr result) {
-  const std::string name = log::sanitize(parser_.request().hostname);
-  if (error != 0) {
-    reject("cannot resolve " + name + ": " + evutil_gai_strerror(error));
     return;
   }
   // The first permitted IPv4 address (a BIND reply can only name IPv4), unless the client
   // holds its primary connection to another of the name's addresses: that is the server that
   // will connect back.
-  std::string first_denial;
   std::optional<uint32_t> chosen;
-  for (const Endpoint& address : permitted_addresses(result.get(), 0, &first_denial)) {
-    std::optional<uint32_t> ip = address.rule_address().is_ipv6
-                                     ? std::nullopt
-                                     : std::optional(address.rule_address().ipv4_host_order());
-    if (!ip) continue;
+  for (const Endpoint& address : admission.addresses) {
+    // As the rules saw it: ::1 is 127.0.0.1.
+    const socks4::IpAddress rule_address = address.rule_address();
+    if (rule_address.is_ipv6) continue;
+    const std::optional<uint32_t> ip = rule_address.ipv4_host_order();
     if (!chosen) chosen = ip;
     if (worker_.context().primaries.holds(peer_, Endpoint::ipv4(*ip, 0))) {
       chosen = ip;
@@ -61,7 +38,9 @@ void Session::on_bind_resolved(int error, AddrinfoPtr result) {
     }
   }
   if (!chosen) {
-    reject(first_denial.empty() ? "cannot resolve " + name + ": no IPv4 address" : first_denial);
+    reject(admission.refusal.empty()
+               ? "cannot resolve " + log::sanitize(request.hostname) + ": no IPv4 address"
+               : admission.refusal);
     return;
   }
   resolved_text_ = " (" + Endpoint::ipv4(*chosen, 0).address_text() + ")";
@@ -97,7 +76,7 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
     return;
   }
   const std::string listening = bind_listener_->address().to_string();
-  if (!send_bind_reply(socks4::ReplyCode::kGranted, bind_listener_->address())) {
+  if (!send_reply(socks4::ReplyCode::kGranted, &bind_listener_->address())) {
     drop(describe() + resolved_text_ + " -> closed (cannot send the reply: " + strerror(errno) +
          ")");
     return;
@@ -115,7 +94,7 @@ void Session::read_while_awaiting_inbound() {
   while (early_size_ < buffer_.size() && !client_ended_) {
     ssize_t n = recv(client_fd(), buffer_.data() + early_size_, buffer_.size() - early_size_, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (n < 0 && socks4::would_block(errno)) {
       client_->readable = false;
       return;
     }
@@ -160,39 +139,23 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
     log::info("%s %s -> rejected (inbound from %s, expected %s)", peer_text_.c_str(), what.c_str(),
               from.address_text().c_str(),
               Endpoint::ipv4(bind_destination_, 0).address_text().c_str());
-    send_bind_reply(socks4::ReplyCode::kRejected, from);  // after the line, as in reject()
+    send_reply(socks4::ReplyCode::kRejected, &from);  // after the line, as in reject()
     inbound.reset();
     close_client();
     end();
     return;
   }
-  if (!send_bind_reply(socks4::ReplyCode::kGranted, from)) {
+  if (!send_reply(socks4::ReplyCode::kGranted, &from)) {
     drop(what + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
   log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
-  timer_.reset();
   auto watched_inbound = std::make_unique<WatchedSocket>(std::move(inbound));
   if (!watched_inbound->watch(worker_.base(), nullptr)) {
     drop(what + " -> closed (cannot register events)");
     return;
   }
-  Relay::Params params{std::move(client_),
-                       std::move(watched_inbound),
-                       peer_,
-                       from,
-                       {buffer_.data(), early_size_},
-                       config_->config.settings.idle_timeout_s,
-                       std::move(slot_),
-                       PrimaryHold()};  // a BIND is nobody's primary connection
-  worker_.start_relay(std::move(params));
-  end();
-}
-
-bool Session::send_bind_reply(socks4::ReplyCode code, const Endpoint& address) {
-  auto reply = socks4::encode_reply({code, address.port, address.ipv4_address().value_or(0)});
-  return send(client_fd(), reply.data(), reply.size(), MSG_NOSIGNAL) ==
-         static_cast<ssize_t>(reply.size());
+  start_relay(std::move(watched_inbound), from, PrimaryHold());  // a BIND is nobody's primary
 }
 
 }  // namespace sockd

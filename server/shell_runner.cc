@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "connector.h"  // monotonic_ms
 #include "log.h"
+#include "monotonic_clock.h"
 
 namespace sockd {
 namespace {

@@ -1,4 +1,4 @@
-// The %-values of a request for sockd.conf shell commands (see socks4/shell_template.h).
+// The %-values of a request for sockd.conf shell commands (see conf/shell_template.h).
 #pragma once
 
 #include <string>

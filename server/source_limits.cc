@@ -1,7 +1,7 @@
 #include "source_limits.h"
 
-#include "connector.h"
 #include "log.h"
+#include "monotonic_clock.h"
 
 namespace sockd {
 namespace {
@@ -10,8 +10,8 @@ constexpr const char* kDirective[2] = {"max_connections_per_source", "max_negoti
 
 }  // namespace
 
-SourceHold::~SourceHold() {
-  if (registry_) registry_->release(address_, kind_);
+void SourceHold::Ticket::release() const {
+  registry->release(address, kind);
 }
 
 std::optional<SourceLimits::Admitted> SourceLimits::admit(const Endpoint& peer, int max_connections,
@@ -33,8 +33,8 @@ std::optional<SourceLimits::Admitted> SourceLimits::admit(const Endpoint& peer, 
     if (refused_kind < 0) {
       ++entry.held[kConnection];
       ++entry.held[kNegotiation];
-      return Admitted{SourceHold(*this, address, kConnection),
-                      SourceHold(*this, address, kNegotiation)};
+      return Admitted{SourceHold({this, address, kConnection}),
+                      SourceHold({this, address, kNegotiation})};
     }
     // Over a limit means the entry holds something: it stays.
     held = entry.held[refused_kind];

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "endpoint.h"
+#include "held.h"
 
 namespace sockd {
 
@@ -29,26 +30,18 @@ class SourceLimits;
 class SourceHold {
  public:
   SourceHold() = default;
-  SourceHold(SourceHold&& other) noexcept
-      : registry_(std::exchange(other.registry_, nullptr)),
-        address_(other.address_),
-        kind_(other.kind_) {}
-  SourceHold& operator=(SourceHold&& other) noexcept {
-    std::swap(registry_, other.registry_);
-    std::swap(address_, other.address_);
-    std::swap(kind_, other.kind_);
-    return *this;
-  }
-  ~SourceHold();
 
  private:
   friend class SourceLimits;
-  SourceHold(SourceLimits& registry, const Endpoint& address, int kind)
-      : registry_(&registry), address_(address), kind_(kind) {}
+  struct Ticket {
+    SourceLimits* registry;
+    Endpoint address;  // port 0
+    int kind;
+    void release() const;
+  };
+  explicit SourceHold(const Ticket& ticket) : held_(ticket) {}
 
-  SourceLimits* registry_ = nullptr;
-  Endpoint address_;  // port 0
-  int kind_ = 0;
+  Held<Ticket> held_;
 };
 
 class SourceLimits {
@@ -63,7 +56,7 @@ class SourceLimits {
   std::optional<Admitted> admit(const Endpoint& peer, int max_connections, int max_negotiations);
 
  private:
-  friend class SourceHold;
+  friend struct SourceHold::Ticket;
   enum Kind { kConnection = 0, kNegotiation = 1 };
   struct Key {
     sa_family_t family;
@@ -75,7 +68,7 @@ class SourceLimits {
     int64_t quiet_until_ms = 0;  // refusals before this are counted, not logged
     long unlogged[2] = {0, 0};   // refusals counted, not logged yet, by Kind
   };
-  void release(const Endpoint& address, int kind);  // by ~SourceHold
+  void release(const Endpoint& address, int kind);  // when a SourceHold ends
   // The "N more clients refused" lines for what `entry` counted; clears the counts.
   static std::vector<std::string> take_summary(Entry& entry, const Endpoint& address);
 

@@ -11,9 +11,10 @@
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_ops.h"
+#include "socks4/client_registry.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_registry.h"
+#include "socks4/errno_result.h"
 #include "socks4/fake_names.h"
 #include "socks4/unique_fd.h"
 
@@ -210,8 +211,7 @@ int socket_name(int fd, sockaddr* address, socklen_t* length) {
           local_length = s.local_length;
         });
         if (length == nullptr) {
-          errno = EFAULT;
-          return -1;
+          return fail_with(EFAULT);
         }
         if (address != nullptr) std::memcpy(address, &local, std::min(*length, local_length));
         *length = local_length;
@@ -232,8 +232,7 @@ int socket_name(int fd, sockaddr* address, socklen_t* length) {
   });
   if (!bound) return sys().getsockname(fd, address, length);
   if (length == nullptr) {
-    errno = EFAULT;
-    return -1;
+    return fail_with(EFAULT);
   }
   store_address(socket_family(fd), ip, port, address, length);
   return 0;
@@ -267,13 +266,11 @@ int peer_name(int fd, sockaddr* address, socklen_t* length) {
     store_address(peer.ss_family, actual, port, reinterpret_cast<sockaddr*>(&peer), &peer_length);
   });
   if (error != 0) {
-    errno = error;
-    return -1;
+    return fail_with(error);
   }
   if (peer_length == 0) return sys().getpeername(fd, address, length);
   if (length == nullptr) {
-    errno = EFAULT;
-    return -1;
+    return fail_with(EFAULT);
   }
   if (address != nullptr) std::memcpy(address, &peer, std::min(*length, peer_length));
   *length = peer_length;

@@ -10,9 +10,9 @@
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
 #include "socks4/client_ops.h"
+#include "socks4/client_registry.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
-#include "socks4/client_registry.h"
 
 namespace socks4::client {
 namespace {

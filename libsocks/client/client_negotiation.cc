@@ -11,6 +11,7 @@
 #include "socks4/client_log.h"
 #include "socks4/client_sys.h"
 #include "socks4/client_unreachable.h"
+#include "socks4/errno_result.h"
 
 namespace socks4::client {
 namespace {
@@ -47,10 +48,6 @@ void fill_address(ServerEndpoint& server, int family) {
     four->sin_addr.s_addr = htonl(server.ipv4);
     server.length = sizeof(sockaddr_in);
   }
-}
-
-bool would_block(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 #include <climits>
 #include <vector>
 
-#include "socks4/client_sys.h"
 #include "socks4/client_registry.h"
+#include "socks4/client_sys.h"
+#include "socks4/errno_result.h"
 
 namespace socks4::client {
 namespace {
@@ -78,8 +79,7 @@ int poll_sockets(pollfd* fds, nfds_t count, int timeout_ms) {
 int select_sockets(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                    timeval* timeout) {
   if (nfds < 0 || nfds > FD_SETSIZE) {
-    errno = EINVAL;
-    return -1;
+    return fail_with(EINVAL);
   }
   std::vector<pollfd> polled;
   for (int fd = 0; fd < nfds; ++fd) {
@@ -92,8 +92,7 @@ int select_sockets(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfd
   int timeout_ms = -1;
   if (timeout != nullptr) {
     if (timeout->tv_sec < 0 || timeout->tv_usec < 0) {
-      errno = EINVAL;
-      return -1;
+      return fail_with(EINVAL);
     }
     int64_t ms = static_cast<int64_t>(timeout->tv_sec) * 1000 + (timeout->tv_usec + 999) / 1000;
     timeout_ms = static_cast<int>(std::min<int64_t>(ms, INT_MAX));
@@ -110,8 +109,7 @@ int select_sockets(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfd
   if (rc < 0) return -1;
   for (const pollfd& p : polled) {
     if (p.revents & POLLNVAL) {
-      errno = EBADF;
-      return -1;
+      return fail_with(EBADF);
     }
   }
   if (readfds) FD_ZERO(readfds);

@@ -14,6 +14,7 @@
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
+#include "socks4/errno_result.h"
 #include "socks4/unique_fd.h"
 
 namespace socks4::client {
@@ -51,11 +52,6 @@ std::optional<char> read_byte(int fd, int wait_ms) {
   if (sys().poll(&p, 1, wait_ms) <= 0) return std::nullopt;
   char c;
   return sys().recv(fd, &c, 1, 0) == 1 ? std::optional<char>(c) : std::nullopt;
-}
-
-int fail_with(int error) {
-  errno = error;
-  return -1;
 }
 
 }  // namespace

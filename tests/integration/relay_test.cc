@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "../support/byte_stream.h"
@@ -84,6 +86,40 @@ TEST_F(RelayTest, GrantedReplyCarriesRequestedPortAndAddress) {
   ASSERT_TRUE(fd);
   EXPECT_EQ(reply->port, echo.port());
   EXPECT_EQ(reply->ip, 0x7f000001u);
+}
+
+// A 4a CONNECT's reply names the address and port sockd connected to (here the second of the
+// name's addresses: the first refuses). SOCKS 4a says clients ignore these fields; socksify
+// reads them to report the real peer.
+TEST_F(RelayTest, GrantedReplyTo4aCarriesTheAddressConnectedTo) {
+  SockdOptions options;
+  options.hosts = "127.0.0.2 multi.test\n127.0.0.1 multi.test\n";
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  LoopbackServer echo(echo_handler);
+  UniqueFd fd = send_request(port(), connect_request_4a("multi.test", echo.port()));
+  ASSERT_TRUE(fd);
+  auto reply = recv_exact(fd.get(), kReplySize);
+  ASSERT_TRUE(reply);
+  const auto port_high = static_cast<uint8_t>(echo.port() >> 8);
+  const auto port_low = static_cast<uint8_t>(echo.port() & 0xff);
+  EXPECT_EQ(*reply, (std::vector<uint8_t>{0, 90, port_high, port_low, 127, 0, 0, 1}));
+}
+
+// An IPv6 address cannot stand in DSTIP: the reply keeps the request's DSTPORT and DSTIP.
+TEST_F(RelayTest, GrantedReplyTo4aOverIpv6KeepsTheRequestedFields) {
+  UniqueFd listener = listen_ipv6_loopback(0);
+  ASSERT_TRUE(listener) << "cannot listen on [::1]: " << strerror(errno);
+  const uint16_t six_port = local_port(listener.get());
+  SockdOptions options;
+  options.hosts = "::1 six.test\n";
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  UniqueFd fd = send_request(port(), connect_request_4a("six.test", six_port));
+  ASSERT_TRUE(fd);
+  auto reply = recv_exact(fd.get(), kReplySize);
+  ASSERT_TRUE(reply);
+  const auto port_high = static_cast<uint8_t>(six_port >> 8);
+  const auto port_low = static_cast<uint8_t>(six_port & 0xff);
+  EXPECT_EQ(*reply, (std::vector<uint8_t>{0, 90, port_high, port_low, 0, 0, 0, 1}));
 }
 
 TEST_F(RelayTest, IdleRelayIsClosed) {

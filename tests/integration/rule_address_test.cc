@@ -20,22 +20,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kBound{5000};
 
-// A listener on [::1]:port, to see whether anything reached the IPv6 loopback.
-UniqueFd listen_ipv6_loopback(uint16_t port) {
-  UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  const int on = 1;
-  if (fd) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // past TIME_WAIT
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_port = htons(port);
-  address.sin6_addr = in6addr_loopback;
-  if (!fd || bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      listen(fd.get(), 16) != 0) {
-    return UniqueFd();
-  }
-  return fd;
-}
-
 // True if a connection is waiting on a non-blocking listener.
 bool has_pending_connection(int listener) {
   UniqueFd accepted(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));

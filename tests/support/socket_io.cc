@@ -100,11 +100,26 @@ UniqueFd bind_loopback(bool listen) {
   return fd;
 }
 
+UniqueFd listen_ipv6_loopback(uint16_t port) {
+  UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  const int on = 1;
+  if (fd) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_port = htons(port);
+  address.sin6_addr = in6addr_loopback;
+  if (!fd || bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd.get(), 16) != 0) {
+    return UniqueFd();
+  }
+  return fd;
+}
+
 uint16_t local_port(int fd) {
-  sockaddr_in sa{};
+  sockaddr_in6 sa{};  // room for either family; the port is at the same place in both
   socklen_t len = sizeof sa;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return 0;
-  return ntohs(sa.sin_port);
+  return ntohs(sa.sin6_port);
 }
 
 bool send_all(int fd, std::span<const uint8_t> data) {

@@ -49,6 +49,9 @@ UniqueFd connect_tcp(const std::string& ip, uint16_t port,
 // socket that is not listening makes a port that refuses connections for as long as it lives.
 UniqueFd bind_loopback(bool listen);
 uint16_t local_port(int fd);
+// A non-blocking TCP listener on [::1]:port (0: an ephemeral port), SO_REUSEADDR set (past
+// TIME_WAIT). Empty if the port is taken or IPv6 is off.
+UniqueFd listen_ipv6_loopback(uint16_t port);
 
 bool send_all(int fd, std::span<const uint8_t> data);
 bool send_all(int fd, std::string_view data);
