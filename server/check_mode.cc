@@ -7,6 +7,7 @@
 #include "admission.h"
 #include "shell_values.h"
 #include "socks4/conf_address.h"
+#include "socks4/conf_text.h"
 
 namespace sockd {
 namespace {
@@ -21,16 +22,6 @@ std::vector<std::string_view> split_words(std::string_view text) {
     if (i > start) words.push_back(text.substr(start, i - start));
   }
   return words;
-}
-
-bool is_host_name(std::string_view name) {
-  if (name.empty() || name.size() > 255) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 std::optional<uint16_t> parse_port(std::string_view text, socks4::conf::ServiceLookup services) {
@@ -57,7 +48,7 @@ std::string parse_destination(std::string_view text, CheckRequestParse& parsed) 
     input.destination = *ip;
     return {};
   }
-  if (!is_host_name(name) || socks4::conf::parse_ipv4(name))
+  if (!socks4::conf::is_host_name(name))
     return "expected a destination address, host name or NAME=ADDRESS, found '" +
            std::string(text) + "'";
   input.destination_name = std::string(name);
