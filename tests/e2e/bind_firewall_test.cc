@@ -1,9 +1,10 @@
-// sockd's BIND on the firewall test bed (DESIGN §6): tnftp in ACTIVE mode in lan downloads and
-// uploads through sockd on fw from pyftpdlib in wan, socksified by Dante's socksify (Debian
-// dante-client, SOCKS 4) and by our own preload. The data connection comes from wan to the
-// address sockd announced — fw's outside address 198.51.100.1, never 192.0.2.1 or 0.0.0.0. A raw
-// client in lan shows the refusals: no primary connection, and an inbound connection from
-// another wan address (198.51.100.3). Needs root; under CI=true a bed that cannot be built fails.
+// sockd's BIND on the firewall test bed (docs/ARCHITECTURE.md, "Test beds"): tnftp in ACTIVE mode
+// in lan downloads and uploads through sockd on fw from pyftpdlib in wan, socksified by Dante's
+// socksify (Debian dante-client, SOCKS 4) and by our own preload. The data connection comes from
+// wan to the address sockd announced — fw's outside address 198.51.100.1, never 192.0.2.1 or
+// 0.0.0.0. A raw client in lan shows the refusals: no primary connection, and an inbound connection
+// from another wan address (198.51.100.3). Needs root; under CI=true a bed that cannot be built
+// fails.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

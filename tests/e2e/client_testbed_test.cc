@@ -1,9 +1,9 @@
 // The plain BSD C program, SOCKSified with the -D renames and -lsocks, in the firewall test
-// bed (DESIGN §6): from lan it reaches wan through sockd on fw, by address and by a name only
-// fw can resolve (4a), and it does the FTP active pattern through sockd's BIND; without SOCKS
-// it cannot reach wan at all. Needs root for network
-// namespaces: under CI=true a failure to build the test bed fails every test; elsewhere a
-// non-root run is skipped with the reason.
+// bed (docs/ARCHITECTURE.md, "Test beds"): from lan it reaches wan through sockd on fw, by address
+// and by a name only fw can resolve (4a), and it does the FTP active pattern through sockd's BIND;
+// without SOCKS it cannot reach wan at all. Needs root for network namespaces: under CI=true a
+// failure to build the test bed fails every test; elsewhere a non-root run is skipped with the
+// reason.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

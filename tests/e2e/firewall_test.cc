@@ -1,6 +1,6 @@
-// End to end through a real firewall (DESIGN §6): lan reaches wan only through sockd on fw.
-// Needs root for network namespaces. Under CI=true a failure to build the test bed fails every
-// test; elsewhere a non-root run is skipped with the reason.
+// End to end through a real firewall (docs/ARCHITECTURE.md, "Test beds"): lan reaches wan only
+// through sockd on fw. Needs root for network namespaces. Under CI=true a failure to build the test
+// bed fails every test; elsewhere a non-root run is skipped with the reason.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

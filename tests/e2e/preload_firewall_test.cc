@@ -1,7 +1,7 @@
 // Unmodified Debian clients in lan reach servers in wan through sockd on fw, under socksify
-// (DESIGN §6): curl, wget, nc, python3 (urllib and asyncio), git, ftp (tnftp, passive) and
-// telnet. Each also fails without socksify, which shows the firewall holds. Needs root; under
-// CI=true a test bed that cannot be built fails every test.
+// (docs/ARCHITECTURE.md, "Test beds"): curl, wget, nc, python3 (urllib and asyncio), git, ftp
+// (tnftp, passive) and telnet. Each also fails without socksify, which shows the firewall holds.
+// Needs root; under CI=true a test bed that cannot be built fails every test.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

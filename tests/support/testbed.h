@@ -1,4 +1,5 @@
-// The firewall test bed of DESIGN §6, built from network namespaces (needs root):
+// The firewall test bed of docs/ARCHITECTURE.md, "Test beds", built from network namespaces (needs
+// root):
 //
 //   lan 192.0.2.2/24 ── 192.0.2.1/24 fw 198.51.100.1/24 ── 198.51.100.2/24 wan
 //                                  (ip_forward=0)
