@@ -14,18 +14,12 @@
 #include "socks4/client_names.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_socket.h"
+#include "socks4/conf_address.h"
 #include "socks4/errno_result.h"
 #include "socks4/fake_names.h"
 
 namespace socks4::preload {
 namespace {
-
-std::string ipv4_text(uint32_t ip) {
-  in_addr a{htonl(ip)};
-  char text[INET_ADDRSTRLEN] = "";
-  inet_ntop(AF_INET, &a, text, sizeof text);
-  return text;
-}
 
 // A fake address this process tree never handed out leads nowhere; a remote name over
 // UDP cannot travel. 0: the library may connect it.
@@ -33,12 +27,12 @@ int remote_name_refusal(int fd, uint32_t ip) {
   std::optional<std::string> name = client::remote_name_of(ip);
   if (!name) {
     client::debug_log("fd %d: %s is a fake address this process tree never handed out", fd,
-                      ipv4_text(ip).c_str());
+                      socks4::conf::format_ipv4(ip).c_str());
     return EHOSTUNREACH;
   }
   if (!client::is_stream_socket(fd)) {
     client::debug_log("fd %d: %s (%s) is a remote name; SOCKS 4 carries TCP only", fd,
-                      name->c_str(), ipv4_text(ip).c_str());
+                      name->c_str(), socks4::conf::format_ipv4(ip).c_str());
     return EHOSTUNREACH;
   }
   return 0;

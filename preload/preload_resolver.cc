@@ -15,19 +15,13 @@
 #include "preload_settings.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
+#include "socks4/conf_address.h"
 #include "socks4/fake_names.h"
 
 namespace sp = socks4::preload;
 namespace sc = socks4::client;
 
 namespace {
-
-std::string ipv4_text(uint32_t ip) {
-  in_addr a{htonl(ip)};
-  char text[INET_ADDRSTRLEN] = "";
-  inet_ntop(AF_INET, &a, text, sizeof text);
-  return text;
-}
 
 // Whether the resolver calls should consider `name` at all (before any lookup).
 bool may_be_remote(const char* name) {
@@ -50,7 +44,7 @@ std::optional<uint32_t> remote_address(const char* name, const char* local_error
   std::optional<uint32_t> ip = sc::fake_address_for(name);
   if (ip) {
     sc::debug_log("%s: %s; remote name, fake address %s", name, local_error,
-                  ipv4_text(*ip).c_str());
+                  socks4::conf::format_ipv4(*ip).c_str());
   }
   return ip;
 }
@@ -75,7 +69,7 @@ int addrinfo_for(const char* node, const char* service, const addrinfo* hints, a
   if (hints != nullptr) numeric = *hints;
   // AI_ADDRCONFIG could drop the address on a host without IPv4 configuration.
   numeric.ai_flags = (numeric.ai_flags | AI_NUMERICHOST) & ~AI_ADDRCONFIG;
-  std::string text = ipv4_text(*ip);
+  std::string text = socks4::conf::format_ipv4(*ip);
   if (family == AF_INET6) {
     text = "::ffff:" + text;  // the socket will be AF_INET6: a v4-mapped address
     numeric.ai_flags &= ~AI_V4MAPPED;

@@ -115,31 +115,37 @@ TEST_F(LoopbackDeniedTest, CheckModeAgrees) {
   EXPECT_NE(r.out.find(":4: deny 0.0.0.0/0 127.0.0.0/8\n"), std::string::npos) << r.out;
 }
 
-TEST(Ipv6Client, IsMatchedByItsOwnAddressNotAsZero) {
-  LoopbackServer destination(echo_handler);
-  SockdOptions options = with_config("deny 127.0.0.0/8\npermit 0.0.0.0/0\n");
-  options.listen = "[::1]:0";
-  SockdProcess sockd(options);
-  ASSERT_TRUE(sockd.start()) << sockd.error();
+// A sockd on [::1] with `options`, and the reply it gives a client there for a CONNECT to a
+// loopback echo server; `destination` says whether the echo server was reached.
+class Ipv6Client : public ::testing::Test {
+ protected:
+  std::optional<Reply> request_with(SockdOptions options) {
+    options.listen = "[::1]:0";
+    sockd_ = std::make_unique<SockdProcess>(options);
+    if (!sockd_->start()) {
+      ADD_FAILURE() << sockd_->error();
+      return std::nullopt;
+    }
+    return request_from_ipv6(sockd_->port(), connect_request("127.0.0.1", destination_.port()));
+  }
+
+  LoopbackServer destination_{echo_handler};
+  std::unique_ptr<SockdProcess> sockd_;
+};
+
+TEST_F(Ipv6Client, IsMatchedByItsOwnAddressNotAsZero) {
   // ::1 is the loopback, matched as 127.0.0.1: denied like it.
-  std::optional<Reply> reply =
-      request_from_ipv6(sockd.port(), connect_request("127.0.0.1", destination.port()));
-  ASSERT_TRUE(reply) << sockd.log();
-  EXPECT_EQ(reply->code, ReplyCode::kRejected) << sockd.log();
-  EXPECT_TRUE(sockd.wait_for_log("denied by rule, line 3", kBound)) << sockd.log();
-  EXPECT_EQ(destination.accepted(), 0);
+  std::optional<Reply> reply = request_with(with_config("deny 127.0.0.0/8\npermit 0.0.0.0/0\n"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kRejected) << sockd_->log();
+  EXPECT_TRUE(sockd_->wait_for_log("denied by rule, line 3", kBound)) << sockd_->log();
+  EXPECT_EQ(destination_.accepted(), 0);
 }
 
-TEST(Ipv6Client, LoopbackRulePermitsTheIpv6Loopback) {
-  LoopbackServer destination(echo_handler);
-  SockdOptions options;  // permit 127.0.0.0 255.0.0.0
-  options.listen = "[::1]:0";
-  SockdProcess sockd(options);
-  ASSERT_TRUE(sockd.start()) << sockd.error();
-  std::optional<Reply> reply =
-      request_from_ipv6(sockd.port(), connect_request("127.0.0.1", destination.port()));
-  ASSERT_TRUE(reply) << sockd.log();
-  EXPECT_EQ(reply->code, ReplyCode::kGranted) << sockd.log();
+TEST_F(Ipv6Client, LoopbackRulePermitsTheIpv6Loopback) {
+  std::optional<Reply> reply = request_with(SockdOptions{});  // permit 127.0.0.0 255.0.0.0
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted) << sockd_->log();
 }
 
 }  // namespace
