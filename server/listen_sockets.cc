@@ -13,7 +13,12 @@ namespace {
 
 constexpr int kBacklog = 4096;  // the kernel caps it at net.core.somaxconn
 
-socks4::UniqueFd bind_one(const Endpoint& endpoint, std::string* error) {
+// The first socket of an address binds without SO_REUSEPORT: the bind fails with EADDRINUSE if
+// any other socket listens there, even another sockd of the same user that would otherwise join
+// the group and take a share of the clients. It sets SO_REUSEPORT before listen(), so that the
+// other workers' sockets join it. Two instances started within the same instant could both
+// pass the probe between one's bind and its listen; that window is microseconds wide.
+socks4::UniqueFd bind_one(const Endpoint& endpoint, bool first, std::string* error) {
   socks4::UniqueFd fd(socket(endpoint.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) {
     *error = strerror(errno);
@@ -21,7 +26,7 @@ socks4::UniqueFd bind_one(const Endpoint& endpoint, std::string* error) {
   }
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (!first) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   // Accepted sockets inherit it: relayed small writes go out at once, and no accept pays a
   // setsockopt() of its own.
   setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -31,6 +36,7 @@ socks4::UniqueFd bind_one(const Endpoint& endpoint, std::string* error) {
   sockaddr_storage address;
   socklen_t length = endpoint.to_sockaddr(address);
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      (first && setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
       listen(fd.get(), kBacklog) != 0) {
     *error = strerror(errno);
     fd.reset();
@@ -56,7 +62,7 @@ bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& address
     BoundAddress entry;
     for (int i = 0; i < copies; ++i) {
       std::string reason;
-      socks4::UniqueFd fd = bind_one(endpoint, &reason);
+      socks4::UniqueFd fd = bind_one(endpoint, i == 0, &reason);
       if (!fd) {
         *error = "cannot listen on " + endpoint.to_string() + ": " + reason;
         return false;

@@ -16,7 +16,8 @@ struct BoundAddress {
   std::vector<socks4::UniqueFd> sockets;  // one per worker
 };
 
-// Returns false with `error` ("cannot listen on 127.0.0.1:1080: Address already in use").
+// Returns false with `error` ("cannot listen on 127.0.0.1:1080: Address already in use"), also
+// when another process (another sockd too) already listens on one of the addresses.
 bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& addresses, int copies,
                          std::vector<BoundAddress>* bound, std::string* error);
 
