@@ -69,10 +69,15 @@ std::string listen_text(const std::vector<socks4::conf::ListenAddress>& addresse
 }
 
 int check_config(const Options& options, const socks4::conf::Config& config) {
-  printf("%s: OK: %zu rules; listen %s; %d threads\n",
-         options.config_path.empty() ? "built-in configuration" : options.config_path.c_str(),
-         config.rules.size(), listen_text(listen_addresses(options, config)).c_str(),
-         thread_count(options, config));
+  const std::string name =
+      options.config_path.empty() ? "built-in configuration" : options.config_path;
+  if (!config.settings.user.empty() && !find_user(config.settings.user)) {
+    fprintf(stderr, "%s: unknown user '%s' (the `user` directive)\n", name.c_str(),
+            config.settings.user.c_str());
+    return kExitConfig;
+  }
+  printf("%s: OK: %zu rules; listen %s; %d threads\n", name.c_str(), config.rules.size(),
+         listen_text(listen_addresses(options, config)).c_str(), thread_count(options, config));
   return kExitOk;
 }
 
@@ -88,22 +93,30 @@ class Server {
   // SIGCHLD and a one-second tick: reap shell commands, kill those past their time limit.
   static void on_shell_tick(evutil_socket_t, short, void* arg);
   void reload();
-  void fail(const std::string& message);
+  // Logs a start-up failure, tells the command that started the daemon, returns `status`.
+  int fail(int status, const std::string& message);
 
   const Options& options_;
   socks4::conf::Config config_;  // the startup config (moved into the context once running)
   ServerContext context_;
   bool logging_to_syslog_ = false;
+  StartupReport startup_report_;
   std::vector<std::unique_ptr<Worker>> workers_;
   EventBasePtr base_;
   std::vector<EventPtr> signals_;
   EventPtr shell_tick_;
 };
 
-// Startup failures also go to stderr when the log goes to syslog: someone is watching.
-void Server::fail(const std::string& message) {
+// Startup failures also go to stderr when the log goes to syslog: someone is watching. A daemon
+// sends them to the command that started it, which prints them and exits with `status`.
+int Server::fail(int status, const std::string& message) {
   log::error("%s", message.c_str());
-  if (logging_to_syslog_) fprintf(stderr, "sockd: %s\n", message.c_str());
+  if (startup_report_.active()) {
+    startup_report_.failed(status, message);
+  } else if (logging_to_syslog_) {
+    fprintf(stderr, "sockd: %s\n", message.c_str());
+  }
+  return status;
 }
 
 int Server::run() {
@@ -121,23 +134,19 @@ int Server::run() {
   std::vector<BoundAddress> bound;
   std::string error;
   if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
-    fail(error);
-    return kExitListen;
+    return fail(kExitListen, error);
   }
   if (!options_.foreground) {
-    if (!daemonize(target == log::Target::kStderr, &error)) {
-      fail(error);
-      return kExitConfig;
+    if (!daemonize(target == log::Target::kStderr, &startup_report_, &error)) {
+      return fail(kExitConfig, error);
     }
     log::refresh_pid();
   }
   if (!options_.pid_file.empty() && !write_pid_file(options_.pid_file, &error)) {
-    fail(error);
-    return kExitConfig;
+    return fail(kExitConfig, error);
   }
   if (!settings.user.empty() && !drop_privileges(settings.user, &error)) {
-    fail(error);
-    return kExitConfig;
+    return fail(kExitConfig, error);
   }
 
   const std::string source = options_.config_path.empty() ? "built-in" : options_.config_path;
@@ -155,8 +164,7 @@ int Server::run() {
     for (auto& address : bound) sockets.push_back(std::move(address.sockets[i]));
     workers_.push_back(std::make_unique<Worker>(context_, i, std::move(sockets)));
     if (!workers_.back()->init(&error)) {
-      fail(error);
-      return kExitConfig;
+      return fail(kExitConfig, error);
     }
   }
 
@@ -164,8 +172,7 @@ int Server::run() {
   for (int signal : {SIGTERM, SIGINT, SIGHUP}) {
     signals_.emplace_back(evsignal_new(base_.get(), signal, &Server::on_signal, this));
     if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0) {
-      fail("cannot install signal handlers");
-      return kExitConfig;
+      return fail(kExitConfig, "cannot install signal handlers");
     }
   }
   signals_.emplace_back(evsignal_new(base_.get(), SIGCHLD, &Server::on_shell_tick, this));
@@ -173,14 +180,14 @@ int Server::run() {
   const timeval second{1, 0};
   if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0 || !shell_tick_ ||
       event_add(shell_tick_.get(), &second) != 0) {
-    fail("cannot install the SIGCHLD handler");
-    return kExitConfig;
+    return fail(kExitConfig, "cannot install the SIGCHLD handler");
   }
   // Last, once the pid file is written and the signal handlers are in place: scripts and
   // tests take this line to mean sockd is ready (a SIGHUP before it could have killed sockd).
   for (const auto& address : bound)
     log::info("listening on %s", address.endpoint.to_string().c_str());
   for (auto& worker : workers_) worker->start();
+  startup_report_.ready();
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
 

@@ -2,11 +2,15 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -21,13 +25,74 @@ std::string errno_text(const std::string& what) {
 
 }  // namespace
 
-bool daemonize(bool keep_stderr, std::string* error) {
+void StartupReport::send(int status, const std::string& message) {
+  if (!fd_) return;
+  // One write of at most PIPE_BUF bytes is atomic; the reader takes the first byte as status.
+  std::string text(1, static_cast<char>(status));
+  text += message.substr(0, 1024);
+  ssize_t ignored = write(fd_.get(), text.data(), text.size());
+  (void)ignored;  // the starting command may have given up waiting: nothing left to tell
+  fd_.reset();
+}
+
+namespace {
+
+// The starting command: waits for the daemon's report and exits with it.
+[[noreturn]] void exit_with_report(socks4::UniqueFd from_daemon, pid_t child) {
+  std::string text;
+  pollfd ready{from_daemon.get(), POLLIN, 0};
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kStartupReportSeconds);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      fprintf(stderr, "sockd: the daemon did not report ready within %d s\n",
+              kStartupReportSeconds);
+      _exit(1);
+    }
+    int n = poll(&ready, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    char buffer[1100];
+    ssize_t got = read(from_daemon.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+    if (text.size() > 2048) break;
+  }
+  waitpid(child, nullptr, 0);  // the session leader, which exits at once
+  if (text.empty()) {
+    fputs("sockd: the daemon exited before it was ready\n", stderr);
+    _exit(1);
+  }
+  int status = static_cast<unsigned char>(text[0]);
+  if (text.size() > 1) fprintf(stderr, "sockd: %s\n", text.c_str() + 1);
+  _exit(status);
+}
+
+}  // namespace
+
+bool daemonize(bool keep_stderr, StartupReport* report, std::string* error) {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) {
+    *error = errno_text("pipe");
+    return false;
+  }
+  socks4::UniqueFd from_daemon(ends[0]);
+  socks4::UniqueFd to_parent(ends[1]);
+  fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) {
     *error = errno_text("fork");
     return false;
   }
-  if (pid > 0) _exit(0);
+  if (pid > 0) {
+    to_parent.reset();  // EOF then means every daemon-side copy is gone
+    exit_with_report(std::move(from_daemon), pid);
+  }
+  from_daemon.reset();
+  *report = StartupReport(std::move(to_parent));
   if (setsid() < 0) {
     *error = errno_text("setsid");
     return false;
@@ -67,6 +132,16 @@ bool write_pid_file(const std::string& path, std::string* error) {
     return false;
   }
   return true;
+}
+
+std::optional<UserIds> find_user(const std::string& user) {
+  long size_hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(size_hint > 0 ? static_cast<size_t>(size_hint) : 16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+    return std::nullopt;
+  return UserIds{found->pw_uid, found->pw_gid};
 }
 
 bool drop_privileges(const std::string& user, std::string* error) {

@@ -17,9 +17,55 @@
 namespace socks4::test {
 namespace {
 
+using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kBound{10000};
+
+// Waits (bounded) for `pred` to hold.
+template <typename Pred>
+bool wait_until(Pred pred, milliseconds timeout = kBound) {
+  const auto deadline = Clock::now() + timeout;
+  while (!pred()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return true;
+}
+
+// A live process (a daemon is reparented to init, which may leave it a zombie for a while).
+bool process_exists(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  const std::string stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// A daemon the test started: stopped (SIGTERM, then SIGKILL) by the pid it wrote.
+struct DaemonGuard {
+  pid_t pid = -1;
+  ~DaemonGuard() {
+    if (!process_exists(pid)) return;
+    kill(pid, SIGTERM);
+    if (!wait_until([&] { return !process_exists(pid); }, milliseconds(3000))) kill(pid, SIGKILL);
+  }
+};
+
+pid_t read_pid(const std::string& path) {
+  return static_cast<pid_t>(std::atoi(read_text_file(path).c_str()));
+}
+
+// Runs sockd without -F (it becomes a daemon), its stderr to `stderr_path`; returns the exit
+// status of the command itself (the parent), -1 if it did not exit in time.
+int run_daemon_start(const std::vector<std::string>& args, const std::string& stderr_path) {
+  LaunchOptions launch;
+  launch.argv = args;
+  launch.stderr_path = stderr_path;
+  ChildProcess parent(launch);
+  auto status = parent.wait(kBound);
+  if (!status || !WIFEXITED(*status)) return -1;
+  return WEXITSTATUS(*status);
+}
 
 // --- 1. A second sockd on the same address ---
 
@@ -51,6 +97,51 @@ TEST(SockdLifecycle, OwnThreadsShareThePortAndRestartRebinds) {
   again.listen = "127.0.0.1:" + std::to_string(port);
   SockdProcess restarted(again);
   EXPECT_TRUE(restarted.start()) << restarted.error();
+}
+
+// --- 2. Daemon start-up errors reach the caller ---
+
+TEST(SockdLifecycle, DaemonWithUnknownUserExits1WithTheMessage) {
+  TempDir dir;
+  const std::string conf = dir.write("u.conf", "user nosuchuser-sockd\npermit 127.0.0.0/8\n");
+  const std::string err = dir.file("stderr");
+  int status = run_daemon_start({sockd_binary(), "-l", "127.0.0.1:0", "-f", conf}, err);
+  EXPECT_EQ(status, 1) << read_text_file(err);
+  EXPECT_NE(read_text_file(err).find("unknown user 'nosuchuser-sockd'"), std::string::npos)
+      << read_text_file(err);
+}
+
+TEST(SockdLifecycle, DaemonWithUnwritablePidFileExits1WithTheMessage) {
+  TempDir dir;
+  const std::string conf = dir.write("ok.conf", "permit 127.0.0.0/8\n");
+  const std::string err = dir.file("stderr");
+  int status = run_daemon_start(
+      {sockd_binary(), "-l", "127.0.0.1:0", "-f", conf, "-P", dir.file("no/such/dir/x.pid")}, err);
+  EXPECT_EQ(status, 1) << read_text_file(err);
+  EXPECT_NE(read_text_file(err).find("cannot write pid file"), std::string::npos)
+      << read_text_file(err);
+}
+
+// Exit 0 means ready: the pid file is there and names a running sockd when the command returns.
+TEST(SockdLifecycle, DaemonExits0OnlyOnceReady) {
+  TempDir dir;
+  const std::string conf = dir.write("ok.conf", "permit 127.0.0.0/8\n");
+  const std::string pid_file = dir.file("sockd.pid");
+  const std::string err = dir.file("stderr");
+  DaemonGuard daemon;
+  int status = run_daemon_start(
+      {sockd_binary(), "-t", "2", "-l", "127.0.0.1:0", "-f", conf, "-P", pid_file}, err);
+  daemon.pid = read_pid(pid_file);
+  EXPECT_EQ(status, 0) << read_text_file(err);
+  EXPECT_TRUE(process_exists(daemon.pid)) << "pid file: '" << read_text_file(pid_file) << "'";
+}
+
+TEST(SockdLifecycle, CheckReportsAnUnknownUser) {
+  TempDir dir;
+  const std::string conf = dir.write("u.conf", "user nosuchuser-sockd\npermit 127.0.0.0/8\n");
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", conf}, kBound);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("unknown user 'nosuchuser-sockd'"), std::string::npos) << r.err;
 }
 
 }  // namespace
