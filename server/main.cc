@@ -101,6 +101,7 @@ class Server {
   ServerContext context_;
   bool logging_to_syslog_ = false;
   StartupReport startup_report_;
+  PidFile pid_file_;
   std::vector<std::unique_ptr<Worker>> workers_;
   EventBasePtr base_;
   std::vector<EventPtr> signals_;
@@ -111,6 +112,8 @@ class Server {
 // sends them to the command that started it, which prints them and exits with `status`.
 int Server::fail(int status, const std::string& message) {
   log::error("%s", message.c_str());
+  std::string ignored;
+  pid_file_.remove(&ignored);  // a sockd that did not start leaves no pid file
   if (startup_report_.active()) {
     startup_report_.failed(status, message);
   } else if (logging_to_syslog_) {
@@ -142,7 +145,7 @@ int Server::run() {
     }
     log::refresh_pid();
   }
-  if (!options_.pid_file.empty() && !write_pid_file(options_.pid_file, &error)) {
+  if (!options_.pid_file.empty() && !pid_file_.write(options_.pid_file, &error)) {
     return fail(kExitConfig, error);
   }
   if (!settings.user.empty() && !drop_privileges(settings.user, &error)) {
@@ -197,7 +200,8 @@ int Server::run() {
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   context_.shell.kill_all();
-  if (!options_.pid_file.empty()) unlink(options_.pid_file.c_str());
+  if (!pid_file_.remove(&error))
+    log::warning("%s: give `user` a directory it may write, such as /run/sockd", error.c_str());
   log::info("stopped");
   return kExitOk;
 }

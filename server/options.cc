@@ -243,7 +243,8 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
                             user (overrides the config's `identd`; a rule's ?= overrides both)
   -I, --identd-strict       identd mode strict: also 92 when identd gives no user
   -t, --threads N           event-loop threads (default: config `threads`, else one per core)
-  -P, --pid-file FILE       write the process id to FILE
+  -P, --pid-file FILE       write the process id to FILE, removed at a clean stop (after
+                            `user`, if FILE's directory is writable by that user)
       --no-splice           relay through user-space buffers instead of splice(2)
   -h, --help                show this help
   -V, --version             show the version

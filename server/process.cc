@@ -120,18 +120,34 @@ bool daemonize(bool keep_stderr, StartupReport* report, std::string* error) {
   return true;
 }
 
-bool write_pid_file(const std::string& path, std::string* error) {
-  socks4::UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) {
+bool PidFile::write(const std::string& path, std::string* error) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  name_ = slash == std::string::npos ? path : path.substr(slash + 1);
+  dir_.reset(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_)
+    file_.reset(openat(dir_.get(), name_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!dir_ || !file_) {
     *error = errno_text("cannot write pid file " + path);
     return false;
   }
   std::string text = std::to_string(getpid()) + "\n";
-  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+  if (::write(file_.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     *error = errno_text("cannot write pid file " + path);
     return false;
   }
+  path_ = path;
   return true;
+}
+
+bool PidFile::remove(std::string* error) {
+  if (path_.empty()) return true;
+  if (unlinkat(dir_.get(), name_.c_str(), 0) == 0 || errno == ENOENT) return true;
+  *error = errno_text("cannot remove pid file " + path_);
+  if (ftruncate(file_.get(), 0) == 0) *error += " (emptied it instead)";
+  return false;
 }
 
 std::optional<UserIds> find_user(const std::string& user) {

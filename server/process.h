@@ -37,7 +37,22 @@ inline constexpr int kStartupReportSeconds = 60;
 // here: it exits with what the daemon sends through `report`. False with `error` on failure.
 bool daemonize(bool keep_stderr, StartupReport* report, std::string* error);
 
-bool write_pid_file(const std::string& path, std::string* error);
+// The pid file, written as root before privileges are dropped. It keeps the descriptors of its
+// directory and of the file, so that `user` can remove it at a clean stop with write permission
+// on that directory alone (no search permission on the path above it). Where even that is
+// missing, it empties the file instead, so no stale pid is left to be signalled.
+class PidFile {
+ public:
+  bool write(const std::string& path, std::string* error);
+  // Removes the file if one was written. False (the file emptied) with the reason otherwise.
+  bool remove(std::string* error);
+
+ private:
+  std::string path_;
+  std::string name_;  // the last component, relative to dir_
+  socks4::UniqueFd dir_;
+  socks4::UniqueFd file_;
+};
 
 struct UserIds {
   uid_t uid;

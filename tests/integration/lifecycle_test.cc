@@ -144,5 +144,46 @@ TEST(SockdLifecycle, CheckReportsAnUnknownUser) {
   EXPECT_NE(r.err.find("unknown user 'nosuchuser-sockd'"), std::string::npos) << r.err;
 }
 
+// --- 3. The pid file goes away after a privilege drop ---
+
+// A pid file `user` cannot reach by its path (the test's directory is root's, mode 0700) but in
+// a directory it may write, like /run/sockd owned by the user.
+TEST(SockdLifecycle, PidFileIsRemovedAfterDroppingPrivileges) {
+  ASSERT_EQ(geteuid(), 0u) << "this test checks a privilege drop and runs as root";
+  TempDir dir;
+  const std::string run_dir = dir.file("run");
+  ASSERT_EQ(mkdir(run_dir.c_str(), 0755), 0);
+  ASSERT_EQ(chown(run_dir.c_str(), 65534, 65534), 0);  // nobody
+  const std::string pid_file = run_dir + "/sockd.pid";
+  SockdOptions options = with_config("user nobody\npermit 127.0.0.0 255.0.0.0\n");
+  options.extra_args = {"-t", "1", "-P", pid_file};
+  SockdProcess sockd(options);
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  ASSERT_EQ(read_pid(pid_file), sockd.pid());
+  ASSERT_TRUE(sockd.process().signal(SIGTERM));
+  auto status = sockd.process().wait(kBound);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << sockd.log();
+  EXPECT_FALSE(std::filesystem::exists(pid_file)) << sockd.log();
+}
+
+// Where `user` may not remove it, the file is emptied (no stale pid to signal) and the log says
+// what to do.
+TEST(SockdLifecycle, PidFileOutOfTheUsersReachIsEmptiedWithAWarning) {
+  ASSERT_EQ(geteuid(), 0u) << "this test checks a privilege drop and runs as root";
+  TempDir dir;
+  const std::string pid_file = dir.file("sockd.pid");
+  SockdOptions options = with_config("user nobody\npermit 127.0.0.0 255.0.0.0\n");
+  options.extra_args = {"-t", "1", "-P", pid_file};
+  SockdProcess sockd(options);
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  ASSERT_EQ(read_pid(pid_file), sockd.pid());
+  ASSERT_TRUE(sockd.process().signal(SIGTERM));
+  ASSERT_TRUE(sockd.process().wait(kBound));
+  EXPECT_EQ(read_text_file(pid_file), "");
+  EXPECT_NE(sockd.log().find("cannot remove pid file " + pid_file), std::string::npos)
+      << sockd.log();
+}
+
 }  // namespace
 }  // namespace socks4::test
