@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "sockd: %s\nTry 'sockd --help' for more information.\n", parsed.error.c_str());
     return kExitUsage;
   }
-  const Options& options = *parsed.options;
+  Options& options = *parsed.options;
   if (options.help) {
     fputs(usage_text().c_str(), stdout);
     return kExitOk;
@@ -275,6 +275,15 @@ int main(int argc, char** argv) {
                              options.check_request);
   }
   if (options.check) return check_config(options, *config);
+  // The server reads its config again at every reload, after a daemon has moved to /.
+  for (std::string* path : {&options.config_path, &options.pid_file}) {
+    std::optional<std::string> absolute = absolute_path(*path);
+    if (!absolute) {
+      fprintf(stderr, "sockd: cannot resolve %s: %s\n", path->c_str(), strerror(errno));
+      return kExitConfig;
+    }
+    *path = *absolute;
+  }
   Server server(options, std::move(*config));
   return server.run();
 }

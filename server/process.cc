@@ -73,6 +73,14 @@ namespace {
 
 }  // namespace
 
+std::optional<std::string> absolute_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  std::vector<char> buffer(4096);
+  if (!getcwd(buffer.data(), buffer.size())) return std::nullopt;
+  std::string directory = buffer.data();
+  return directory == "/" ? "/" + path : directory + "/" + path;
+}
+
 bool daemonize(bool keep_stderr, StartupReport* report, std::string* error) {
   int ends[2];
   if (pipe2(ends, O_CLOEXEC) != 0) {

@@ -32,6 +32,10 @@ class StartupReport {
 // How long the starting command waits for the daemon's report.
 inline constexpr int kStartupReportSeconds = 60;
 
+// `path` made absolute against the current directory (a daemon moves to /, and must find its
+// config again at every reload); nullopt if the current directory cannot be known.
+std::optional<std::string> absolute_path(const std::string& path);
+
 // Forks into the background, starts a new session, moves to /, and points stdin/stdout (and
 // stderr unless `keep_stderr`) at /dev/null. The command that called it never returns from
 // here: it exits with what the daemon sends through `report`. False with `error` on failure.

@@ -185,5 +185,33 @@ TEST(SockdLifecycle, PidFileOutOfTheUsersReachIsEmptiedWithAWarning) {
       << sockd.log();
 }
 
+// --- 4. Relative paths in daemon mode ---
+
+TEST(SockdLifecycle, DaemonResolvesRelativePathsBeforeLeavingTheDirectory) {
+  TempDir dir;
+  dir.write("rel.conf", "log stderr\npermit 127.0.0.0/8\n");
+  const std::string err = dir.file("stderr");
+  const std::string pid_name = "sockd-lifecycle-" + std::to_string(getpid()) + ".pid";
+  DaemonGuard daemon;
+  int status = run_daemon_start({"/bin/sh", "-c",
+                                 "cd '" + dir.path() + "' && exec '" + sockd_binary() +
+                                     "' -t 1 -l 127.0.0.1:0 -f rel.conf -P " + pid_name},
+                                err);
+  daemon.pid = read_pid(dir.file(pid_name));
+  if (daemon.pid <= 0) {  // today's code writes it to /
+    daemon.pid = read_pid("/" + pid_name);
+    unlink(("/" + pid_name).c_str());
+  }
+  ASSERT_EQ(status, 0) << read_text_file(err);
+  ASSERT_TRUE(process_exists(daemon.pid)) << read_text_file(err);
+  EXPECT_TRUE(std::filesystem::exists(dir.file(pid_name))) << "pid file not in the directory";
+  ASSERT_EQ(kill(daemon.pid, SIGHUP), 0);
+  EXPECT_TRUE(wait_until([&] { return read_text_file(err).find("SIGHUP: ") != std::string::npos; }))
+      << read_text_file(err);
+  EXPECT_NE(read_text_file(err).find("SIGHUP: reloaded " + dir.path() + "/rel.conf"),
+            std::string::npos)
+      << read_text_file(err);
+}
+
 }  // namespace
 }  // namespace socks4::test
