@@ -1,6 +1,7 @@
 // sockd: the SOCKS 4/4a server. Reads the options and the config, binds the listening sockets,
 // becomes a daemon, drops privileges, then runs one event loop per worker thread while the
-// main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads the config).
+// main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads the config, SIGUSR2 is
+// ignored).
 #include <unistd.h>
 
 #include <cerrno>
@@ -172,7 +173,7 @@ int Server::run() {
   }
 
   base_.reset(event_base_new());
-  for (int signal : {SIGTERM, SIGINT, SIGHUP}) {
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) {
     signals_.emplace_back(evsignal_new(base_.get(), signal, &Server::on_signal, this));
     if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0) {
       return fail(kExitConfig, "cannot install signal handlers");
@@ -210,6 +211,10 @@ void Server::on_signal(evutil_socket_t signal, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
   if (signal == SIGHUP) {
     self->reload();
+    return;
+  }
+  if (signal == SIGUSR2) {  // its default action would stop sockd without a word
+    log::info("SIGUSR2: ignored");
     return;
   }
   log::info("%s: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -213,5 +213,15 @@ TEST(SockdLifecycle, DaemonResolvesRelativePathsBeforeLeavingTheDirectory) {
       << read_text_file(err);
 }
 
+// --- 5. SIGUSR2 is not fatal ---
+
+TEST(SockdLifecycle, Sigusr2IsLoggedAndIgnored) {
+  SockdProcess sockd;
+  ASSERT_TRUE(sockd.start()) << sockd.error();
+  ASSERT_TRUE(sockd.process().signal(SIGUSR2));
+  EXPECT_TRUE(sockd.wait_for_log("SIGUSR2", milliseconds(5000))) << sockd.log();
+  EXPECT_TRUE(sockd.process().running()) << sockd.log();
+}
+
 }  // namespace
 }  // namespace socks4::test
