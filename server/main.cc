@@ -77,6 +77,15 @@ int check_config(const Options& options, const socks4::conf::Config& config) {
             config.settings.user.c_str());
     return kExitConfig;
   }
+  // sockd reads the file again at SIGHUP, by then as `user`.
+  if (!config.settings.user.empty() && !options.config_path.empty()) {
+    std::optional<std::string> path = absolute_path(options.config_path);
+    if (path && !user_may_read(*path, config.settings.user))
+      fprintf(stderr,
+              "%s: warning: user '%s' cannot read this file: a reload (SIGHUP) after sockd "
+              "changes to that user will fail; make it readable by the user or its group\n",
+              name.c_str(), config.settings.user.c_str());
+  }
   printf("%s: OK: %zu rules; listen %s; %d threads\n", name.c_str(), config.rules.size(),
          listen_text(listen_addresses(options, config)).c_str(), thread_count(options, config));
   return kExitOk;

@@ -230,8 +230,9 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
                             says `log syslog`). Without it, sockd returns once the
                             daemon is ready, or with its error and exit status
   -d, --debug               log per-request detail
-  -n, --check               check the config (and that `user` exists), print
-                            diagnostics, exit 0 if valid, 1 if not
+  -n, --check               check the config (and that `user` exists and could
+                            re-read it at SIGHUP), print diagnostics, exit 0 if
+                            valid, 1 if not
   -r, --check-request 'connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]'
                             print the rule that matches this request and permit or deny;
                             exit 0 permit, 1 deny (or a config error), 2 a bad request.

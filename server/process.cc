@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -166,6 +167,43 @@ std::optional<UserIds> find_user(const std::string& user) {
   if (getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
     return std::nullopt;
   return UserIds{found->pw_uid, found->pw_gid};
+}
+
+namespace {
+
+// Whether the mode of `path` grants `owner_bit` (shifted for group and others) to the user.
+bool permits(const std::string& path, mode_t owner_bit, const passwd& user,
+             const std::vector<gid_t>& groups) {
+  struct stat status {};
+  if (stat(path.c_str(), &status) != 0) return false;
+  if (status.st_uid == user.pw_uid) return status.st_mode & owner_bit;
+  for (gid_t group : groups)
+    if (status.st_gid == group) return status.st_mode & (owner_bit >> 3);
+  return status.st_mode & (owner_bit >> 6);
+}
+
+}  // namespace
+
+bool user_may_read(const std::string& path, const std::string& user) {
+  long size_hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(size_hint > 0 ? static_cast<size_t>(size_hint) : 16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+    return false;
+  if (found->pw_uid == 0) return true;
+  int count = 64;
+  std::vector<gid_t> groups(static_cast<size_t>(count));
+  if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<size_t>(count));
+    getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count);
+  }
+  groups.resize(static_cast<size_t>(std::max(count, 0)));
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    if (!permits(path.substr(0, slash), S_IXUSR, *found, groups)) return false;
+  }
+  return permits(path, S_IRUSR, *found, groups);
 }
 
 bool drop_privileges(const std::string& user, std::string* error) {

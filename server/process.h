@@ -65,6 +65,10 @@ struct UserIds {
 // The password entry of `user`, or nullopt if there is none.
 std::optional<UserIds> find_user(const std::string& user);
 
+// Whether `user` may read the file at `path` (an absolute path): search permission on every
+// directory above it and read permission on it, judged from the mode bits (ACLs are not seen).
+bool user_may_read(const std::string& path, const std::string& user);
+
 // setgroups/setgid/setuid to `user`. A no-op if already running as that user.
 bool drop_privileges(const std::string& user, std::string* error);
 

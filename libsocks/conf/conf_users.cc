@@ -1,6 +1,7 @@
 #include "socks4/conf_users.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "socks4/proto.h"
 
@@ -24,9 +25,12 @@ std::optional<LineError> add_user(std::string_view name, int column,
 // Names from a user-list file; errors point at the file's entry in the *= list.
 std::optional<LineError> add_users_from_file(std::string_view path, int column, FileReader reader,
                                              std::vector<std::string>& users) {
+  errno = 0;
   std::optional<std::string> text = reader ? reader(std::string(path)) : std::nullopt;
   if (!text) {
-    return LineError{column, "expected a readable user-list file, cannot read " + quote(path)};
+    const std::string why = errno == kNotARegularFile ? " (not a regular file)" : "";
+    return LineError{column,
+                     "expected a readable user-list file, cannot read " + quote(path) + why};
   }
   if (text->size() > kMaxUserFileBytes) {
     return LineError{column, "user-list file " + quote(path) + " is larger than " +

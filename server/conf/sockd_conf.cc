@@ -133,7 +133,7 @@ ParseOutcome parse_file(const std::string& path, FileReader reader, ServiceLooku
   errno = 0;
   std::optional<std::string> text = reader ? reader(path) : std::nullopt;
   if (!text) {
-    std::string reason = errno != 0 ? std::string(": ") + std::strerror(errno) : "";
+    std::string reason = errno != 0 ? ": " + read_error_text(errno) : "";
     ParseOutcome outcome;
     outcome.errors.push_back({path, 0, 0, "cannot read the configuration file" + reason});
     return outcome;

@@ -223,5 +223,42 @@ TEST(SockdLifecycle, Sigusr2IsLoggedAndIgnored) {
   EXPECT_TRUE(sockd.process().running()) << sockd.log();
 }
 
+// --- 6. Reload after a privilege drop; user-list files ---
+
+TEST(SockdLifecycle, CheckWarnsWhenTheUserCannotReadTheConfigAgain) {
+  ASSERT_EQ(geteuid(), 0u) << "this test checks a file root can read and nobody cannot";
+  TempDir dir;
+  const std::string conf = dir.write("sockd.conf", "user nobody\npermit 127.0.0.0/8\n");
+  ASSERT_EQ(chmod(conf.c_str(), 0600), 0);
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", conf}, kBound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(conf + ": warning: user 'nobody' cannot read this file"), std::string::npos)
+      << r.err;
+  // Readable by everyone: no warning.
+  ASSERT_EQ(chmod(conf.c_str(), 0644), 0);
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  r = run_command({sockd_binary(), "-n", "-f", conf}, kBound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
+// A FIFO would block the reader (and a reload) until someone writes to it.
+TEST(SockdLifecycle, UserListFileMustBeARegularFile) {
+  TempDir dir;
+  const std::string fifo = dir.file("users.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string conf = dir.write("sockd.conf", "permit *=" + fifo + " 127.0.0.0/8\n");
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", conf}, milliseconds(5000));
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+  const std::string conf_fifo = dir.file("conf.fifo");
+  ASSERT_EQ(mkfifo(conf_fifo.c_str(), 0600), 0);
+  r = run_command({sockd_binary(), "-n", "-f", conf_fifo}, milliseconds(5000));
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace socks4::test

@@ -4,6 +4,7 @@
 // names only. Each name is at most a SOCKS USERID long (kMaxUserIdLength).
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -21,8 +22,13 @@ inline constexpr size_t kMaxUsersPerRule = 10000;     // names in one *= list, f
 // file cannot be read. Injected so parsing stays pure.
 using FileReader = std::optional<std::string> (*)(const std::string& path);
 
-// The whole file, or nullopt (errno set; EFBIG when it is larger than `max_bytes`).
+// The whole file, or nullopt (errno set; EFBIG when it is larger than `max_bytes`,
+// kNotARegularFile for a FIFO, a directory or a device, which are never opened for reading).
 std::optional<std::string> read_bounded_file(const std::string& path, size_t max_bytes);
+
+inline constexpr int kNotARegularFile = EINVAL;
+// strerror(), but "not a regular file" for kNotARegularFile.
+std::string read_error_text(int error);
 
 // `list` is the text after "*=", whose first byte sits at `column`. Appends the names.
 // Faults: kEmptyUsers (nothing after *=), kEmptyUser (an empty item).
