@@ -28,6 +28,8 @@ CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -pthread -fPIC $(OPTFLAGS) $(SANFLA
 CPPFLAGS += -Ilibsocks/include -MMD -MP
 LDFLAGS  += -pthread $(SANFLAGS)
 EVENT_LIBS := -levent_core -levent_extra -levent_pthreads
+# sd_notify and sd_listen_fds (Type=notify, socket activation): sockd only.
+SYSTEMD_LIBS := -lsystemd
 GTEST_LIBS := -lgtest -lpthread
 
 VERSION  := 0.1.0
@@ -80,10 +82,10 @@ BENCH_BIN  := $(BUILD)/bench/socksbench
 TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 
 # Debian packages the build, the tests and the benchmarks need.
-BUILD_PKGS := g++ make pkg-config libevent-dev googletest libgtest-dev
+BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev googletest libgtest-dev
 TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
-              python3-pyftpdlib dante-server dante-client oidentd
+              python3-pyftpdlib dante-server dante-client oidentd systemd
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -167,7 +169,7 @@ $(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
 $(SOCKD): $(call obj,server/main.cc) $(LIBSOCKD_A) $(LIBSOCKS_A)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(SYSTEMD_LIBS)
 
 $(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)

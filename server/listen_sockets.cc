@@ -1,6 +1,7 @@
 #include "listen_sockets.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -72,6 +73,47 @@ bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& address
       entry.sockets.push_back(std::move(fd));
     }
     entry.endpoint = endpoint;
+    bound->push_back(std::move(entry));
+  }
+  return true;
+}
+
+bool adopt_listen_sockets(const std::vector<int>& passed, int copies,
+                          std::vector<BoundAddress>* bound, std::string* error) {
+  for (int fd : passed) {
+    socks4::UniqueFd owned(fd);
+    int type = 0;
+    int listening = 0;
+    socklen_t length = sizeof type;
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length);
+    length = sizeof listening;
+    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length);
+    Endpoint endpoint = local_endpoint(fd);
+    if (type != SOCK_STREAM || !listening || endpoint.family == AF_UNSPEC) {
+      *error = "socket " + std::to_string(fd) +
+               " passed by the service manager is not a listening TCP socket (IPv4 or IPv6)";
+      return false;
+    }
+    const int flags = fcntl(fd, F_GETFL);
+    int one = 1;
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+      *error =
+          "socket " + std::to_string(fd) + " passed by the service manager: " + strerror(errno);
+      return false;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    BoundAddress entry;
+    entry.endpoint = endpoint;
+    for (int i = 1; i < copies; ++i) {
+      socks4::UniqueFd copy(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+      if (!copy) {
+        *error = std::string("cannot duplicate a passed socket: ") + strerror(errno);
+        return false;
+      }
+      entry.sockets.push_back(std::move(copy));
+    }
+    entry.sockets.insert(entry.sockets.begin(), std::move(owned));
     bound->push_back(std::move(entry));
   }
   return true;

@@ -1,5 +1,6 @@
 // Binds the listening sockets before anything else starts: one socket per worker thread for
-// each address, all with SO_REUSEPORT on the same port, so the kernel spreads clients.
+// each address, all with SO_REUSEPORT on the same port, so the kernel spreads clients. Or takes
+// the sockets systemd passed (socket activation): one per address, shared by the workers.
 #pragma once
 
 #include <string>
@@ -20,5 +21,10 @@ struct BoundAddress {
 // when another process (another sockd too) already listens on one of the addresses.
 bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& addresses, int copies,
                          std::vector<BoundAddress>* bound, std::string* error);
+
+// Sockets passed by the service manager: each must be a listening IPv4 or IPv6 TCP socket.
+// Every worker gets a duplicate of each (they share its queue). False with `error` otherwise.
+bool adopt_listen_sockets(const std::vector<int>& passed, int copies,
+                          std::vector<BoundAddress>* bound, std::string* error);
 
 }  // namespace sockd

@@ -18,6 +18,7 @@
 #include "options.h"
 #include "process.h"
 #include "server_context.h"
+#include "service_manager.h"
 #include "worker.h"
 
 namespace sockd {
@@ -102,7 +103,9 @@ class Server {
   static void on_signal(evutil_socket_t signal, short, void* arg);
   // SIGCHLD and a one-second tick: reap shell commands, kill those past their time limit.
   static void on_shell_tick(evutil_socket_t, short, void* arg);
+  // SIGHUP: tells systemd, then reload_config().
   void reload();
+  void reload_config();
   // Logs a start-up failure, tells the command that started the daemon, returns `status`.
   int fail(int status, const std::string& message);
 
@@ -146,7 +149,11 @@ int Server::run() {
   const int threads = thread_count(options_, config_);
   std::vector<BoundAddress> bound;
   std::string error;
-  if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
+  // Socket activation: systemd's sockets replace `listen` and -l.
+  const std::vector<int> passed = service_manager::passed_sockets();
+  if (!passed.empty()) {
+    if (!adopt_listen_sockets(passed, threads, &bound, &error)) return fail(kExitListen, error);
+  } else if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
     return fail(kExitListen, error);
   }
   if (!options_.foreground) {
@@ -197,10 +204,15 @@ int Server::run() {
   }
   // Last, once the pid file is written and the signal handlers are in place: scripts and
   // tests take this line to mean sockd is ready (a SIGHUP before it could have killed sockd).
-  for (const auto& address : bound)
-    log::info("listening on %s", address.endpoint.to_string().c_str());
+  std::string addresses;
+  for (const auto& address : bound) {
+    log::info("listening on %s%s", address.endpoint.to_string().c_str(),
+              passed.empty() ? "" : " (socket from systemd)");
+    addresses += (addresses.empty() ? "" : " ") + address.endpoint.to_string();
+  }
   for (auto& worker : workers_) worker->start();
   startup_report_.ready();
+  service_manager::ready("listening on " + addresses + ", " + std::to_string(threads) + " threads");
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
 
@@ -227,6 +239,7 @@ void Server::on_signal(evutil_socket_t signal, short, void* arg) {
     return;
   }
   log::info("%s: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  service_manager::stopping();
   event_base_loopbreak(self->base_.get());
 }
 
@@ -235,6 +248,12 @@ void Server::on_shell_tick(evutil_socket_t, short, void* arg) {
 }
 
 void Server::reload() {
+  service_manager::reloading();
+  reload_config();
+  service_manager::ready("reloaded");
+}
+
+void Server::reload_config() {
   if (options_.config_path.empty()) {
     log::info("SIGHUP: no config file to re-read (running with the built-in configuration)");
     return;

@@ -251,6 +251,8 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
   -V, --version             show the version
 
 Relative FILEs are resolved against the directory sockd was started in.
+Under systemd (Type=notify, with -F) sockd reports READY/RELOADING/STOPPING to
+$NOTIFY_SOCKET; sockets passed by socket activation (LISTEN_FDS) replace -l and `listen`.
 Signals: SIGTERM/SIGINT stop cleanly, SIGHUP re-reads the config file, SIGUSR2 is
 ignored (logged).
 Exit status: 0 clean stop, 1 configuration error, 2 usage error, 3 cannot listen

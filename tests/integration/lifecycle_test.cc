@@ -1,16 +1,24 @@
 // sockd's life as an administrator sees it: a second instance on the same address, daemon
 // start-up errors, the pid file, relative paths in daemon mode, and stray signals.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "../support/child_process.h"
+#include "../support/loopback_server.h"
+#include "../support/socket_io.h"
+#include "../support/socks_client.h"
 #include "../support/temp_dir.h"
 #include "sockd_fixture.h"
 
@@ -258,6 +266,119 @@ TEST(SockdLifecycle, UserListFileMustBeARegularFile) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+}
+
+// --- 7. systemd: notifications, socket activation, the units ---
+
+// A fake $NOTIFY_SOCKET: the datagram socket systemd would read.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = UniqueFd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+    bound_ = fd_ && bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  bool bound() const { return bound_; }
+  // The next datagram, or "" if none came within `timeout`.
+  std::string next(milliseconds timeout = kBound) {
+    pollfd ready{fd_.get(), POLLIN, 0};
+    if (poll(&ready, 1, static_cast<int>(timeout.count())) != 1) return "";
+    char buffer[4096];
+    ssize_t got = recv(fd_.get(), buffer, sizeof buffer, 0);
+    return got > 0 ? std::string(buffer, static_cast<size_t>(got)) : "";
+  }
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+  bool bound_ = false;
+};
+
+TEST(SockdLifecycle, NotifiesSystemdOfReadyReloadAndStop) {
+  TempDir dir;
+  NotifySocket notify(dir.file("notify"));
+  ASSERT_TRUE(notify.bound());
+  const std::string conf = dir.write("sockd.conf", "permit 127.0.0.0/8\n");
+  LaunchOptions launch;
+  launch.argv = {sockd_binary(), "-F", "-t", "2", "-l", "127.0.0.1:0", "-f", conf};
+  launch.env = {{"NOTIFY_SOCKET", dir.file("notify")}};
+  launch.stderr_path = dir.file("stderr");
+  ChildProcess sockd(launch);
+  const std::string ready = notify.next();
+  EXPECT_NE(ready.find("READY=1"), std::string::npos)
+      << ready << read_text_file(dir.file("stderr"));
+  EXPECT_NE(ready.find("STATUS=listening on 127.0.0.1:"), std::string::npos) << ready;
+  ASSERT_TRUE(sockd.signal(SIGHUP));
+  const std::string reloading = notify.next();
+  EXPECT_NE(reloading.find("RELOADING=1"), std::string::npos) << reloading;
+  EXPECT_NE(reloading.find("MONOTONIC_USEC="), std::string::npos) << reloading;
+  EXPECT_NE(notify.next().find("READY=1"), std::string::npos);
+  ASSERT_TRUE(sockd.signal(SIGTERM));
+  EXPECT_NE(notify.next().find("STOPPING=1"), std::string::npos);
+  auto status = sockd.wait(kBound);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+// The listening socket comes from systemd (fd 3, LISTEN_FDS=1, LISTEN_PID=sockd's pid): sockd
+// serves on it instead of binding -l, with its worker threads sharing it.
+TEST(SockdLifecycle, SocketActivationServesOnThePassedSocket) {
+  UniqueFd passed = bind_loopback(true);
+  ASSERT_TRUE(passed);
+  const uint16_t port = local_port(passed.get());
+  ASSERT_EQ(fcntl(passed.get(), F_SETFD, 0), 0);  // inherited by the shell, then moved to fd 3
+  TempDir dir;
+  const std::string conf = dir.write("sockd.conf", "permit 127.0.0.0/8\n");
+  const std::string fd = std::to_string(passed.get());
+  const std::string move_to_3 = passed.get() == 3 ? "" : " 3<&" + fd + " " + fd + "<&-";
+  LaunchOptions launch;
+  launch.argv = {"/bin/sh", "-c",
+                 "export LISTEN_PID=$$ LISTEN_FDS=1; exec '" + sockd_binary() +
+                     "' -F -t 2 -l 127.0.0.1:0 -f '" + conf + "'" + move_to_3};
+  launch.stderr_path = dir.file("stderr");
+  ChildProcess sockd(launch);
+  passed.reset();  // only sockd holds it now
+  ASSERT_TRUE(wait_until([&] {
+    return read_text_file(dir.file("stderr")).find("listening on") != std::string::npos;
+  })) << read_text_file(dir.file("stderr"));
+  EXPECT_NE(read_text_file(dir.file("stderr"))
+                .find("listening on 127.0.0.1:" + std::to_string(port) + " (socket from systemd)"),
+            std::string::npos)
+      << read_text_file(dir.file("stderr"));
+  LoopbackServer echo(echo_handler);
+  for (int i = 0; i < 8; ++i) {  // several clients: each worker accepts from the shared socket
+    UniqueFd relay = open_relay(port, connect_request("127.0.0.1", echo.port()));
+    ASSERT_TRUE(relay) << read_text_file(dir.file("stderr"));
+    ASSERT_TRUE(send_all(relay.get(), "hi"));
+    auto back = recv_exact(relay.get(), 2);
+    ASSERT_TRUE(back);
+  }
+  ASSERT_TRUE(sockd.signal(SIGTERM));
+  auto status = sockd.wait(kBound);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+// The shipped units, with ExecStart pointing at this build's sockd, pass systemd-analyze verify
+// without a single warning (it exits 0 even on unknown keys). systemd is one of TEST_PKGS.
+TEST(SockdLifecycle, ShippedUnitsPassSystemdAnalyzeVerify) {
+  const std::string analyze = "/usr/bin/systemd-analyze";
+  ASSERT_EQ(access(analyze.c_str(), X_OK), 0) << analyze << " is missing: install systemd";
+  const std::string root =
+      std::filesystem::path(sockd_binary()).parent_path().parent_path().string();
+  std::string service = read_text_file(root + "/etc/sockd.service");
+  const std::string socket_unit = read_text_file(root + "/etc/sockd.socket");
+  ASSERT_FALSE(service.empty() || socket_unit.empty()) << root;
+  for (size_t at; (at = service.find("/usr/local/sbin/sockd")) != std::string::npos;)
+    service.replace(at, std::strlen("/usr/local/sbin/sockd"), sockd_binary());
+  TempDir dir;
+  CommandResult r = run_command({analyze, "verify", "--man=no", dir.write("sockd.service", service),
+                                 dir.write("sockd.socket", socket_unit)},
+                                milliseconds(60000));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out + r.err, "");
 }
 
 }  // namespace
