@@ -115,6 +115,7 @@ class Server {
   bool logging_to_syslog_ = false;
   StartupReport startup_report_;
   PidFile pid_file_;
+  std::string ready_status_;  // systemd's STATUS= line
   std::vector<std::unique_ptr<Worker>> workers_;
   EventBasePtr base_;
   std::vector<EventPtr> signals_;
@@ -212,7 +213,8 @@ int Server::run() {
   }
   for (auto& worker : workers_) worker->start();
   startup_report_.ready();
-  service_manager::ready("listening on " + addresses + ", " + std::to_string(threads) + " threads");
+  ready_status_ = "listening on " + addresses + ", " + std::to_string(threads) + " threads";
+  service_manager::ready(ready_status_);
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
 
@@ -250,7 +252,7 @@ void Server::on_shell_tick(evutil_socket_t, short, void* arg) {
 void Server::reload() {
   service_manager::reloading();
   reload_config();
-  service_manager::ready("reloaded");
+  service_manager::ready(ready_status_);
 }
 
 void Server::reload_config() {
