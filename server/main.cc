@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check_mode.h"
+#include "dns_lookup.h"
 #include "libevent_ptr.h"
 #include "listen_sockets.h"
 #include "log.h"
@@ -69,6 +70,9 @@ std::string listen_text(const std::vector<socks4::conf::ListenAddress>& addresse
 }
 
 int check_config(const Options& options, const socks4::conf::Config& config) {
+  for (const std::string& problem :
+       check_resolver_files(config.settings.resolv_conf, config.settings.hosts_file))
+    fprintf(stderr, "sockd: warning: %s\n", problem.c_str());
   printf("%s: OK: %zu rules; listen %s; %d threads\n",
          options.config_path.empty() ? "built-in configuration" : options.config_path.c_str(),
          config.rules.size(), listen_text(listen_addresses(options, config)).c_str(),

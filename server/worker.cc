@@ -56,13 +56,13 @@ bool Worker::init(std::string* error) {
   }
   auto active = context_.config.load();
   const auto& settings = active->config.settings;
-  std::string warnings;
+  std::vector<std::string> warnings;
   dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file, &warnings);
   if (!dns_) {
     *error = "cannot create the resolver";
     return false;
   }
-  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+  log_resolver_warnings(warnings);
   control_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!control_) {
     *error = std::string("eventfd: ") + strerror(errno);
@@ -132,10 +132,15 @@ void Worker::on_control(evutil_socket_t fd, short, void* arg) {
 
 void Worker::reload_resolver() {
   auto active = context_.config.load();
-  std::string warnings;
+  std::vector<std::string> warnings;
   sockd::reload_resolver(dns_.get(), active->config.settings.resolv_conf,
                          active->config.settings.hosts_file, &warnings);
-  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+  log_resolver_warnings(warnings);
+}
+
+void Worker::log_resolver_warnings(const std::vector<std::string>& warnings) const {
+  if (index_ != 0) return;  // every worker reads the same files: one says it
+  for (const std::string& warning : warnings) log::warning("resolver: %s", warning.c_str());
 }
 
 const timeval* Worker::timeout(int seconds) {
