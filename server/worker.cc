@@ -36,6 +36,10 @@ Worker::~Worker() {
   if (base_) event_base_loop(base_.get(), EVLOOP_NONBLOCK);
   control_event_.reset();
   dns_.reset();
+  // evdns_base_free cancels a probe still in flight to a name server it thinks is down by
+  // scheduling the probe's callback, which frees the request: only the loop runs it. On a
+  // cancel that callback touches nothing of the freed resolver.
+  if (base_) event_base_loop(base_.get(), EVLOOP_NONBLOCK);
 }
 
 bool Worker::init(std::string* error) {
