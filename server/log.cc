@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <event2/event.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -8,7 +9,9 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace sockd::log {
 namespace {
@@ -20,6 +23,7 @@ char g_prefix[32];
 size_t g_prefix_length = 0;
 
 constexpr size_t kMaxMessage = 1024;
+constexpr size_t kMaxStamp = 48;  // "YYYY-MM-DDTHH:MM:SS.mmm+HH:MM " is 30
 
 void format_prefix() {
   int length = snprintf(g_prefix, sizeof g_prefix, "sockd[%d]: ", static_cast<int>(getpid()));
@@ -27,6 +31,36 @@ void format_prefix() {
 }
 // Lines logged before init() get the prefix too.
 [[maybe_unused]] const bool g_prefix_ready = (format_prefix(), true);
+
+// systemd sets JOURNAL_STREAM=DEVICE:INODE when it connects stderr to the journal, which stamps
+// every line itself. A child whose stderr went elsewhere inherits the variable: compare.
+bool stderr_is_journal() {
+  const char* stream = getenv("JOURNAL_STREAM");
+  if (!stream) return false;
+  unsigned long long device = 0, inode = 0;
+  if (sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return st.st_dev == device && st.st_ino == inode;
+}
+
+std::atomic<bool> g_stamp{!stderr_is_journal()};
+
+// "2026-12-06T09:55:53.123+01:00 " (local time, ISO 8601 with the UTC offset), or nothing if
+// the clock cannot be read; returns its length.
+size_t format_stamp(char* out, size_t size) {
+  timespec now{};
+  tm local{};
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0 || !localtime_r(&now.tv_sec, &local)) return 0;
+  size_t length = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &local);
+  if (length == 0) return 0;
+  const long offset_minutes = local.tm_gmtoff / 60;
+  const long magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+  int more = snprintf(out + length, size - length, ".%03ld%c%02ld:%02ld ", now.tv_nsec / 1000000,
+                      offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+  if (more < 0 || static_cast<size_t>(more) >= size - length) return 0;
+  return length + static_cast<size_t>(more);
+}
 
 struct FacilityName {
   std::string_view name;
@@ -47,16 +81,18 @@ void emit(int priority, const char* format, va_list args) {
     syslog(priority, "%s", message);
     return;
   }
-  // Prefix, message and newline formatted once into one buffer and written with one write(),
-  // which keeps lines from different threads whole.
-  char line[sizeof g_prefix + kMaxMessage + 1];
-  std::memcpy(line, g_prefix, g_prefix_length);
-  char* message = line + g_prefix_length;
+  // Stamp, prefix, message and newline formatted once into one buffer and written with one
+  // write(), which keeps lines from different threads whole.
+  char line[kMaxStamp + sizeof g_prefix + kMaxMessage + 1];
+  size_t head = g_stamp.load(std::memory_order_relaxed) ? format_stamp(line, kMaxStamp) : 0;
+  std::memcpy(line + head, g_prefix, g_prefix_length);
+  head += g_prefix_length;
+  char* message = line + head;
   int length = vsnprintf(message, kMaxMessage, format, args);
   if (length < 0) return;
   size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
   message[message_length] = '\n';
-  ssize_t ignored = write(STDERR_FILENO, line, g_prefix_length + message_length + 1);
+  ssize_t ignored = write(STDERR_FILENO, line, head + message_length + 1);
   (void)ignored;
 }
 
@@ -74,6 +110,7 @@ bool init(Target target, std::string_view facility, bool debug) {
   if (target == Target::kSyslog) openlog("sockd", LOG_PID | LOG_NDELAY, facility_value);
   g_target = target;
   g_debug = debug;
+  g_stamp = !stderr_is_journal();
   refresh_pid();
   return known;
 }

@@ -1,4 +1,6 @@
-// sockd's log: one line per event, "sockd[PID]: ..." on stderr or through syslog. Thread-safe.
+// sockd's log: one line per event, "sockd[PID]: ..." through syslog, or on stderr after an
+// ISO 8601 time stamp (none when stderr is the journal, which stamps lines itself).
+// Thread-safe.
 #pragma once
 
 #include <string>

@@ -226,8 +226,8 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
                             listens on 127.0.0.1:1080 and permits loopback clients only)
   -l, --listen ADDR[:PORT]  listen here (repeatable; replaces the file's `listen` lines);
                             IPv6 as [::1]:1080; PORT 0 picks a free port
-  -F, --foreground          stay in the foreground; log to stderr (unless the config
-                            says `log syslog`)
+  -F, --foreground          stay in the foreground; log to stderr, each line after an
+                            ISO 8601 time stamp (unless the config says `log syslog`)
   -d, --debug               log per-request detail
   -n, --check               check the config, print diagnostics, exit 0 if valid, 1 if not
   -r, --check-request 'connect|bind USER SOURCE DESTINATION PORT [IDENTD_USER]'

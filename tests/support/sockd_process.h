@@ -83,6 +83,11 @@ class SockdProcess {
   std::string error_;
 };
 
+// Whether `line` starts as sockd's own stderr lines do: an ISO 8601 time stamp with
+// milliseconds and the UTC offset, then "sockd[PID]: " (the stamp left out when `stamped` is
+// false: stderr is the journal).
+bool starts_as_sockd_line(const std::string& line, pid_t pid, bool stamped = true);
+
 // "nameserver 127.0.0.1" plus a one-second, one-attempt timeout.
 std::string loopback_resolv_conf();
 
