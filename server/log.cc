@@ -67,11 +67,15 @@ struct FacilityName {
   int value;
 };
 
+// Every facility sockd.conf(5) lists (and conf_directives.cc accepts).
 constexpr FacilityName kFacilities[] = {
-    {"daemon", LOG_DAEMON},     {"user", LOG_USER},     {"auth", LOG_AUTH},
-    {"authpriv", LOG_AUTHPRIV}, {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
-    {"local2", LOG_LOCAL2},     {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-    {"local5", LOG_LOCAL5},     {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},
+    {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},           {"kern", LOG_KERN},
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},     {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},     {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},     {"lpr", LOG_LPR},
+    {"mail", LOG_MAIL},     {"news", LOG_NEWS},         {"syslog", LOG_SYSLOG},
+    {"user", LOG_USER},     {"uucp", LOG_UUCP},
 };
 
 void emit(int priority, const char* format, va_list args) {
@@ -98,21 +102,22 @@ void emit(int priority, const char* format, va_list args) {
 
 }  // namespace
 
-bool init(Target target, std::string_view facility, bool debug) {
-  int facility_value = LOG_DAEMON;
-  bool known = false;
+std::optional<int> syslog_facility(std::string_view name) {
   for (const auto& entry : kFacilities) {
-    if (entry.name == facility) {
-      facility_value = entry.value;
-      known = true;
-    }
+    if (entry.name == name) return entry.value;
   }
+  return std::nullopt;
+}
+
+bool init(Target target, std::string_view facility, bool debug) {
+  const std::optional<int> known = syslog_facility(facility);
+  const int facility_value = known.value_or(LOG_DAEMON);
   if (target == Target::kSyslog) openlog("sockd", LOG_PID | LOG_NDELAY, facility_value);
   g_target = target;
   g_debug = debug;
   g_stamp = !stderr_is_journal();
   refresh_pid();
-  return known;
+  return known.has_value();
 }
 
 void capture_libevent_messages() {

@@ -3,12 +3,16 @@
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace sockd::log {
 
 enum class Target { kStderr, kSyslog };
+
+// The syslog(3) facility named `name` (lower case, as sockd.conf(5) lists them), or nullopt.
+std::optional<int> syslog_facility(std::string_view name);
 
 // Until init() is called, lines go to stderr. `facility` is a syslog facility name
 // ("daemon", "local0" ...); returns false if it is unknown (daemon is used then).
