@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <event2/event.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -17,6 +18,10 @@ namespace sockd::log {
 namespace {
 
 std::atomic<Target> g_target{Target::kStderr};
+// Where stderr and file lines go. A reopened file takes the same number (dup3), so a line
+// being written as the file changes goes to one file or the other, never to a closed number.
+std::atomic<int> g_fd{STDERR_FILENO};
+std::string g_file_path;  // set once, before the workers start
 std::atomic<bool> g_debug{false};
 // "sockd[PID]: ", formatted once; rewritten only by refresh_pid(), before any worker starts.
 char g_prefix[32];
@@ -78,8 +83,13 @@ constexpr FacilityName kFacilities[] = {
     {"user", LOG_USER},     {"uucp", LOG_UUCP},
 };
 
+int open_for_append(const std::string& path) {
+  return open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
 void emit(int priority, const char* format, va_list args) {
-  if (g_target.load(std::memory_order_relaxed) == Target::kSyslog) {
+  const Target target = g_target.load(std::memory_order_relaxed);
+  if (target == Target::kSyslog) {
     char message[kMaxMessage];
     vsnprintf(message, sizeof message, format, args);
     syslog(priority, "%s", message);
@@ -88,7 +98,8 @@ void emit(int priority, const char* format, va_list args) {
   // Stamp, prefix, message and newline formatted once into one buffer and written with one
   // write(), which keeps lines from different threads whole.
   char line[kMaxStamp + sizeof g_prefix + kMaxMessage + 1];
-  size_t head = g_stamp.load(std::memory_order_relaxed) ? format_stamp(line, kMaxStamp) : 0;
+  const bool stamp = target == Target::kFile || g_stamp.load(std::memory_order_relaxed);
+  size_t head = stamp ? format_stamp(line, kMaxStamp) : 0;
   std::memcpy(line + head, g_prefix, g_prefix_length);
   head += g_prefix_length;
   char* message = line + head;
@@ -96,7 +107,7 @@ void emit(int priority, const char* format, va_list args) {
   if (length < 0) return;
   size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
   message[message_length] = '\n';
-  ssize_t ignored = write(STDERR_FILENO, line, head + message_length + 1);
+  ssize_t ignored = write(g_fd.load(std::memory_order_relaxed), line, head + message_length + 1);
   (void)ignored;
 }
 
@@ -118,6 +129,38 @@ bool init(Target target, std::string_view facility, bool debug) {
   g_stamp = !stderr_is_journal();
   refresh_pid();
   return known.has_value();
+}
+
+bool open_file(const std::string& path, std::string* error) {
+  int fd = open_for_append(path);
+  if (fd < 0) {
+    *error = "cannot open the log file " + path + ": " + strerror(errno);
+    return false;
+  }
+  g_file_path = path;
+  g_fd = fd;
+  return true;
+}
+
+void reopen_on_sigusr1() {
+  if (g_target.load() != Target::kFile) {
+    info("SIGUSR1: no log file to reopen");
+    return;
+  }
+  int fd = open_for_append(g_file_path);
+  if (fd < 0) {
+    error("SIGUSR1: cannot reopen %s (%s); still writing to the file open before",
+          g_file_path.c_str(), strerror(errno));
+    return;
+  }
+  int replaced = dup3(fd, g_fd.load(), O_CLOEXEC);
+  const int saved = errno;
+  close(fd);
+  if (replaced < 0) {
+    error("SIGUSR1: cannot reopen %s (dup3: %s)", g_file_path.c_str(), strerror(saved));
+    return;
+  }
+  info("SIGUSR1: reopened %s", g_file_path.c_str());
 }
 
 void capture_libevent_messages() {

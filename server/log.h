@@ -1,5 +1,5 @@
-// sockd's log: one line per event, "sockd[PID]: ..." through syslog, or on stderr after an
-// ISO 8601 time stamp (none when stderr is the journal, which stamps lines itself).
+// sockd's log: one line per event, "sockd[PID]: ..." through syslog, or on stderr or in a file
+// after an ISO 8601 time stamp (none when stderr is the journal, which stamps lines itself).
 // Thread-safe.
 #pragma once
 
@@ -9,7 +9,7 @@
 
 namespace sockd::log {
 
-enum class Target { kStderr, kSyslog };
+enum class Target { kStderr, kSyslog, kFile };
 
 // The syslog(3) facility named `name` (lower case, as sockd.conf(5) lists them), or nullopt.
 std::optional<int> syslog_facility(std::string_view name);
@@ -17,6 +17,12 @@ std::optional<int> syslog_facility(std::string_view name);
 // Until init() is called, lines go to stderr. `facility` is a syslog facility name
 // ("daemon", "local0" ...); returns false if it is unknown (daemon is used then).
 bool init(Target target, std::string_view facility, bool debug);
+
+// For Target::kFile, before init(): opens `path` for appending (created 0640 if missing).
+bool open_file(const std::string& path, std::string* error);
+// SIGUSR1: opens the log file's path again, so that a file renamed by logrotate is left for the
+// new one, and logs what it did; only logs that there is nothing to reopen without a file.
+void reopen_on_sigusr1();
 
 // Sends libevent's own messages (evdns included) through this log instead of bare stderr.
 void capture_libevent_messages();

@@ -112,18 +112,23 @@ void Server::fail(const std::string& message) {
 
 int Server::run() {
   const auto& settings = config_.settings;
-  log::Target target = settings.log == socks4::conf::LogTarget::kSyslog ? log::Target::kSyslog
-                       : settings.log == socks4::conf::LogTarget::kStderr
-                           ? log::Target::kStderr
+  log::Target target = settings.log == socks4::conf::LogTarget::kSyslog   ? log::Target::kSyslog
+                       : settings.log == socks4::conf::LogTarget::kStderr ? log::Target::kStderr
+                       : settings.log == socks4::conf::LogTarget::kFile
+                           ? log::Target::kFile
                            : (options_.foreground ? log::Target::kStderr : log::Target::kSyslog);
   logging_to_syslog_ = target == log::Target::kSyslog;
+  std::string error;
+  if (target == log::Target::kFile && !log::open_file(settings.log_file, &error)) {
+    fail(error);
+    return kExitConfig;
+  }
   if (!log::init(target, settings.syslog_facility, options_.debug))
     log::warning("unknown syslog facility '%s', using daemon", settings.syslog_facility.c_str());
 
   log::capture_libevent_messages();
   const int threads = thread_count(options_, config_);
   std::vector<BoundAddress> bound;
-  std::string error;
   if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
     fail(error);
     return kExitListen;
@@ -165,7 +170,7 @@ int Server::run() {
   }
 
   base_.reset(event_base_new());
-  for (int signal : {SIGTERM, SIGINT, SIGHUP}) {
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
     signals_.emplace_back(evsignal_new(base_.get(), signal, &Server::on_signal, this));
     if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0) {
       fail("cannot install signal handlers");
@@ -205,6 +210,7 @@ void Server::on_signal(evutil_socket_t signal, short, void* arg) {
     self->reload();
     return;
   }
+  if (signal == SIGUSR1) return log::reopen_on_sigusr1();
   log::info("%s: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   event_base_loopbreak(self->base_.get());
 }
@@ -231,7 +237,7 @@ void Server::reload() {
   const auto& after = outcome.config->settings;
   if (before.listen != after.listen || before.threads != after.threads ||
       before.user != after.user || before.log != after.log ||
-      before.syslog_facility != after.syslog_facility) {
+      before.syslog_facility != after.syslog_facility || before.log_file != after.log_file) {
     log::warning("SIGHUP: changes to listen, threads, user and log take effect at restart");
   }
   size_t rules = outcome.config->rules.size();

@@ -108,6 +108,14 @@ std::optional<LineError> parse_identd(TokenCursor& cursor, ServerSettings& setti
   return std::nullopt;
 }
 
+std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
+  if (cursor.at_end() || cursor.peek().text.front() != '/') {
+    return expected(cursor, "an absolute path");
+  }
+  out = std::string(cursor.take().text);
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_log(TokenCursor& cursor, ServerSettings& settings) {
   std::string_view target = cursor.at_end() ? "" : cursor.peek().text;
   if (equals_ignore_case(target, "stderr")) {
@@ -115,7 +123,12 @@ std::optional<LineError> parse_log(TokenCursor& cursor, ServerSettings& settings
     cursor.take();
     return std::nullopt;
   }
-  if (!equals_ignore_case(target, "syslog")) return expected(cursor, "stderr or syslog after log");
+  if (target.starts_with('/')) {
+    settings.log = LogTarget::kFile;
+    return parse_path(cursor, settings.log_file);
+  }
+  if (!equals_ignore_case(target, "syslog"))
+    return expected(cursor, "stderr, syslog or an absolute path after log");
   settings.log = LogTarget::kSyslog;
   cursor.take();
   if (cursor.at_end()) return std::nullopt;
@@ -144,14 +157,6 @@ std::optional<LineError> parse_user(TokenCursor& cursor, ServerSettings& setting
     return expected(cursor, "a user name to run as");
   }
   settings.user = std::string(cursor.take().text);
-  return std::nullopt;
-}
-
-std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
-  if (cursor.at_end() || cursor.peek().text.front() != '/') {
-    return expected(cursor, "an absolute path");
-  }
-  out = std::string(cursor.take().text);
   return std::nullopt;
 }
 

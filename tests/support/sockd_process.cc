@@ -103,7 +103,7 @@ bool starts_as_sockd_line(const std::string& line, pid_t pid, bool stamped) {
 }
 
 std::string SockdProcess::log() const {
-  return read_text_file(log_path_);
+  return read_text_file(options_.log_file.empty() ? log_path_ : options_.log_file);
 }
 
 bool SockdProcess::wait_for_log(const std::string& needle, milliseconds timeout) {

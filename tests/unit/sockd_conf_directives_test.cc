@@ -100,6 +100,9 @@ TEST(SockdConfDirectives, LogTargets) {
   ServerSettings local = settings_of("log syslog LOCAL3");
   EXPECT_EQ(local.syslog_facility, "local3");
   EXPECT_EQ(settings_of("log syslog authpriv").syslog_facility, "authpriv");
+  ServerSettings file = settings_of("log /var/log/sockd.log");
+  EXPECT_EQ(file.log, LogTarget::kFile);
+  EXPECT_EQ(file.log_file, "/var/log/sockd.log");
 }
 
 TEST(SockdConfDirectives, UserThreadsPathsAndLimits) {

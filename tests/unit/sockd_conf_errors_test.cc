@@ -152,7 +152,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "sockd.conf:1:8: expected none, loose or strict after identd, found "
                   "\"maybe\""},
         ErrorCase{"log file",
-                  "sockd.conf:1:5: expected stderr or syslog after log, found \"file\""},
+                  "sockd.conf:1:5: expected stderr, syslog or an absolute path after log, found "
+                  "\"file\""},
         ErrorCase{"log syslog kernel",
                   "sockd.conf:1:12: expected a syslog facility (daemon, auth, authpriv, "
                   "local0..local7, ...), found \"kernel\""},
