@@ -23,6 +23,7 @@ std::atomic<Target> g_target{Target::kStderr};
 std::atomic<int> g_fd{STDERR_FILENO};
 std::string g_file_path;  // set once, before the workers start
 std::atomic<bool> g_debug{false};
+std::atomic<bool> g_json{false};
 // "sockd[PID]: ", formatted once; rewritten only by refresh_pid(), before any worker starts.
 char g_prefix[32];
 size_t g_prefix_length = 0;
@@ -87,7 +88,63 @@ int open_for_append(const std::string& path) {
   return open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 }
 
+const char* severity_name(int priority) {
+  switch (priority) {
+    case LOG_ERR:
+      return "error";
+    case LOG_WARNING:
+      return "warning";
+    case LOG_DEBUG:
+      return "debug";
+    default:
+      return "info";
+  }
+}
+
+// One finished line (a JSON object, without its newline) to syslog, the file or stderr.
+void write_line(int priority, std::string& line) {
+  if (g_target.load(std::memory_order_relaxed) == Target::kSyslog) {
+    syslog(priority, "%s", line.c_str());
+    return;
+  }
+  line.push_back('\n');
+  ssize_t ignored = write(g_fd.load(std::memory_order_relaxed), line.data(), line.size());
+  (void)ignored;
+}
+
+// {"time":"...", with the stamp's trailing space left out.
+void start_object(std::string& out) {
+  char stamp[kMaxStamp];
+  size_t length = format_stamp(stamp, sizeof stamp);
+  out += "{\"time\":\"";
+  out.append(stamp, length > 0 ? length - 1 : 0);
+  out += '"';
+}
+
+void add_field(std::string& out, const char* name, std::string_view value) {
+  if (value.empty()) return;
+  out += ",\"";
+  out += name;
+  out += "\":\"";
+  append_json_escaped(out, value);
+  out += '"';
+}
+
+void emit_json(int priority, const char* format, va_list args) {
+  char message[kMaxMessage];
+  if (vsnprintf(message, sizeof message, format, args) < 0) return;
+  std::string line;
+  line.reserve(96 + strlen(message));
+  start_object(line);
+  add_field(line, "event", "message");
+  add_field(line, "severity", severity_name(priority));
+  add_field(line, "message", message);
+  line += '}';
+  write_line(priority, line);
+}
+
 void emit(int priority, const char* format, va_list args) {
+  if (g_json.load(std::memory_order_relaxed)) return emit_json(priority, format, args);
   const Target target = g_target.load(std::memory_order_relaxed);
   if (target == Target::kSyslog) {
     char message[kMaxMessage];
@@ -161,6 +218,57 @@ void reopen_on_sigusr1() {
     return;
   }
   info("SIGUSR1: reopened %s", g_file_path.c_str());
+}
+
+void use_json(bool json) {
+  g_json = json;
+}
+
+bool json() {
+  return g_json.load(std::memory_order_relaxed);
+}
+
+void event(const Event& event) {
+  std::string line;
+  line.reserve(256);
+  start_object(line);
+  add_field(line, "event", event.event);
+  add_field(line, "client", event.client);
+  add_field(line, "user", sanitize(event.user));
+  add_field(line, "command", event.command);
+  add_field(line, "destination", sanitize(event.destination));
+  add_field(line, "resolved", event.resolved);
+  add_field(line, "result", event.result);
+  add_field(line, "reason", event.reason);
+  if (event.bytes_sent && event.bytes_received) {
+    line += ",\"bytes\":{\"sent\":" + std::to_string(*event.bytes_sent) +
+            ",\"received\":" + std::to_string(*event.bytes_received) + "}";
+  }
+  if (event.milliseconds) {
+    char seconds[64];
+    snprintf(seconds, sizeof seconds, ",\"seconds\":%lld.%03lld",
+             static_cast<long long>(*event.milliseconds / 1000),
+             static_cast<long long>(*event.milliseconds % 1000));
+    line += seconds;
+  }
+  line += '}';
+  write_line(LOG_INFO, line);
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
 }
 
 void capture_libevent_messages() {

@@ -3,6 +3,7 @@
 // Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,32 @@ bool open_file(const std::string& path, std::string* error);
 // SIGUSR1: opens the log file's path again, so that a file renamed by logrotate is left for the
 // new one, and logs what it did; only logs that there is nothing to reopen without a file.
 void reopen_on_sigusr1();
+
+// JSON lines (log_format json), set before the workers start: every line is one object,
+// without the "sockd[PID]: " prefix; lines other than events are
+// {"time":...,"event":"message","severity":...,"message":...}.
+void use_json(bool json);
+bool json();
+
+// One event with stable field names, for JSON lines. Fields left empty are left out. `user` and
+// `destination` are the client's bytes, sanitised as in text lines before they are escaped.
+struct Event {
+  const char* event = "request";  // request | close
+  std::string_view client;
+  std::string_view user;
+  std::string_view command;      // CONNECT | BIND
+  std::string_view destination;  // ADDRESS:PORT or HOSTNAME:PORT
+  std::string_view resolved;     // the address a 4a name was connected to
+  std::string_view result;       // granted | rejected | closed
+  std::string_view reason;
+  std::optional<uint64_t> bytes_sent, bytes_received;  // "bytes":{"sent":N,"received":N}
+  std::optional<int64_t> milliseconds;                 // "seconds":S.mmm
+};
+// Writes `event` as one JSON object (whatever the format: callers use it when json()).
+void event(const Event& event);
+// `text` as a JSON string's contents: quote, backslash and every byte outside printable ASCII
+// escaped (\uXXXX), so the line stays one valid object.
+void append_json_escaped(std::string& out, std::string_view text);
 
 // Sends libevent's own messages (evdns included) through this log instead of bare stderr.
 void capture_libevent_messages();

@@ -123,6 +123,7 @@ int Server::run() {
     fail(error);
     return kExitConfig;
   }
+  log::use_json(settings.log_format == socks4::conf::LogFormat::kJson);
   if (!log::init(target, settings.syslog_facility, options_.debug))
     log::warning("unknown syslog facility '%s', using daemon", settings.syslog_facility.c_str());
 
@@ -237,7 +238,8 @@ void Server::reload() {
   const auto& after = outcome.config->settings;
   if (before.listen != after.listen || before.threads != after.threads ||
       before.user != after.user || before.log != after.log ||
-      before.syslog_facility != after.syslog_facility || before.log_file != after.log_file) {
+      before.syslog_facility != after.syslog_facility || before.log_file != after.log_file ||
+      before.log_format != after.log_format) {
     log::warning("SIGHUP: changes to listen, threads, user and log take effect at restart");
   }
   size_t rules = outcome.config->rules.size();

@@ -14,10 +14,11 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 14> kDirectives{"listen",
+constexpr std::array<const char*, 15> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
+                                                  "log_format",
                                                   "user",
                                                   "threads",
                                                   "resolv_conf",
@@ -152,6 +153,19 @@ bool is_user_name(std::string_view name) {
   return true;
 }
 
+std::optional<LineError> parse_log_format(TokenCursor& cursor, ServerSettings& settings) {
+  std::string_view word = cursor.at_end() ? "" : cursor.peek().text;
+  if (equals_ignore_case(word, "text")) {
+    settings.log_format = LogFormat::kText;
+  } else if (equals_ignore_case(word, "json")) {
+    settings.log_format = LogFormat::kJson;
+  } else {
+    return expected(cursor, "text or json after log_format");
+  }
+  cursor.take();
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_user(TokenCursor& cursor, ServerSettings& settings) {
   if (cursor.at_end() || !is_user_name(cursor.peek().text)) {
     return expected(cursor, "a user name to run as");
@@ -197,6 +211,7 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
   if (name == "timeout") return parse_timeout(cursor, settings, key);
   if (name == "identd") return parse_identd(cursor, settings);
   if (name == "log") return parse_log(cursor, settings);
+  if (name == "log_format") return parse_log_format(cursor, settings);
   if (name == "user") return parse_user(cursor, settings);
   if (name == "threads")
     return take_number(cursor, 0, kMaxThreads, "a thread count", settings.threads);

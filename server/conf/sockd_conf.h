@@ -55,6 +55,8 @@ struct ListenAddress {
 
 // auto: stderr in the foreground, else syslog; file: log_file.
 enum class LogTarget { kAuto, kStderr, kSyslog, kFile };
+// text: "sockd[PID]: ..." lines; json: one JSON object per line (sockd(8), LOGGING).
+enum class LogFormat { kText, kJson };
 
 // Directives (one per line, a keyword then values), all optional:
 //   listen ADDR[:PORT]            repeatable; IPv6 as [addr]:port; default 127.0.0.1:1080
@@ -66,6 +68,7 @@ enum class LogTarget { kAuto, kStderr, kSyslog, kFile };
 //   identd none|loose|strict      global identd mode (default none)
 //   log stderr|syslog [FACILITY]|PATH  (default: stderr in the foreground, syslog daemon
 //                                 otherwise); PATH: append to that file, reopened on SIGUSR1
+//   log_format text|json          one line of text, or one JSON object, per event (text)
 //   user NAME                     drop privileges to NAME after binding
 //   threads N                     event-loop threads; 0 = one per core (default 0)
 //   resolv_conf PATH              resolver configuration for 4a names (default /etc/resolv.conf)
@@ -93,6 +96,7 @@ struct ServerSettings {
   LogTarget log = LogTarget::kAuto;
   std::string syslog_facility = "daemon";
   std::string log_file;  // absolute; with LogTarget::kFile
+  LogFormat log_format = LogFormat::kText;
   std::string user;
   int threads = 0;
   std::string resolv_conf = "/etc/resolv.conf";

@@ -1,4 +1,4 @@
-// The daemon directives: listen, timeout, identd, log, user, threads, resolv_conf,
+// The daemon directives: listen, timeout, identd, log, log_format, user, threads, resolv_conf,
 // hosts_file, max_connections and the per-source and per-BIND limits.
 #include <gtest/gtest.h>
 
@@ -103,6 +103,12 @@ TEST(SockdConfDirectives, LogTargets) {
   ServerSettings file = settings_of("log /var/log/sockd.log");
   EXPECT_EQ(file.log, LogTarget::kFile);
   EXPECT_EQ(file.log_file, "/var/log/sockd.log");
+}
+
+TEST(SockdConfDirectives, LogFormat) {
+  EXPECT_EQ(settings_of("").log_format, LogFormat::kText);
+  EXPECT_EQ(settings_of("log_format json").log_format, LogFormat::kJson);
+  EXPECT_EQ(settings_of("log_format TEXT").log_format, LogFormat::kText);
 }
 
 TEST(SockdConfDirectives, UserThreadsPathsAndLimits) {
