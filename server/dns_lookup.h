@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "deferred_call.h"
 #include "libevent_ptr.h"
@@ -17,18 +18,29 @@ namespace sockd {
 // Creates a resolver for `base` that reads only the given files: nameservers and options from
 // `resolv_conf` (never its search list: names are resolved as given), names from `hosts_file`
 // (never the system's defaults).
-// Problems are returned as text in `warnings` (the resolver still works for what loaded).
+// Problems are appended to `warnings`, one sentence each (the resolver still works for what
+// loaded). A resolv.conf without nameserver lines is one: evdns then has no server to ask and
+// reports nothing, so DnsLookup refuses names the hosts file does not know (kNoNameserver).
 EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
-                           const std::string& hosts_file, std::string* warnings);
+                           const std::string& hosts_file, std::vector<std::string>* warnings);
 
 // Re-reads the files into an existing resolver (SIGHUP).
 void reload_resolver(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
-                     std::string* warnings);
+                     std::vector<std::string>* warnings);
+
+// For `sockd -n`: each file that cannot be opened for reading (with the reason), then what
+// make_resolver would warn of. Empty when the resolver would load both files and have a
+// nameserver.
+std::vector<std::string> check_resolver_files(const std::string& resolv_conf,
+                                              const std::string& hosts_file);
 
 class DnsLookup {
  public:
-  // error is 0 or an EVUTIL_EAI_* code (evutil_gai_strerror explains it).
+  // error is 0, an EVUTIL_EAI_* code or kNoNameserver (error_text explains each).
   using Done = std::function<void(int error, AddrinfoPtr result)>;
+  // The name is not in the hosts file and the resolver has no nameserver to ask.
+  static constexpr int kNoNameserver = -1'000'000;
+  static const char* error_text(int error);
 
   DnsLookup() = default;
   DnsLookup(const DnsLookup&) = delete;

@@ -1,7 +1,7 @@
 // sockd: the SOCKS 4/4a server. Reads the options and the config, binds the listening sockets,
 // becomes a daemon, drops privileges, then runs one event loop per worker thread while the
-// main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads the config, SIGUSR2 is
-// ignored).
+// main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads the config, SIGUSR1
+// reopens the log file, SIGUSR2 is ignored).
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check_mode.h"
+#include "dns_lookup.h"
 #include "libevent_ptr.h"
 #include "listen_sockets.h"
 #include "log.h"
@@ -87,6 +88,9 @@ int check_config(const Options& options, const socks4::conf::Config& config) {
               "changes to that user will fail; make it readable by the user or its group\n",
               name.c_str(), config.settings.user.c_str());
   }
+  for (const std::string& problem :
+       check_resolver_files(config.settings.resolv_conf, config.settings.hosts_file))
+    fprintf(stderr, "sockd: warning: %s\n", problem.c_str());
   printf("%s: OK: %zu rules; listen %s; %d threads\n", name.c_str(), config.rules.size(),
          listen_text(listen_addresses(options, config)).c_str(), thread_count(options, config));
   return kExitOk;
@@ -138,18 +142,23 @@ int Server::fail(int status, const std::string& message) {
 
 int Server::run() {
   const auto& settings = config_.settings;
-  log::Target target = settings.log == socks4::conf::LogTarget::kSyslog ? log::Target::kSyslog
-                       : settings.log == socks4::conf::LogTarget::kStderr
-                           ? log::Target::kStderr
+  log::Target target = settings.log == socks4::conf::LogTarget::kSyslog   ? log::Target::kSyslog
+                       : settings.log == socks4::conf::LogTarget::kStderr ? log::Target::kStderr
+                       : settings.log == socks4::conf::LogTarget::kFile
+                           ? log::Target::kFile
                            : (options_.foreground ? log::Target::kStderr : log::Target::kSyslog);
   logging_to_syslog_ = target == log::Target::kSyslog;
+  std::string error;
+  if (target == log::Target::kFile && !log::open_file(settings.log_file, &error)) {
+    return fail(kExitConfig, error);
+  }
+  log::use_json(settings.log_format == socks4::conf::LogFormat::kJson);
   if (!log::init(target, settings.syslog_facility, options_.debug))
     log::warning("unknown syslog facility '%s', using daemon", settings.syslog_facility.c_str());
 
   log::capture_libevent_messages();
   const int threads = thread_count(options_, config_);
   std::vector<BoundAddress> bound;
-  std::string error;
   // Socket activation: systemd's sockets replace `listen` and -l.
   const std::vector<int> passed = service_manager::passed_sockets();
   if (!passed.empty()) {
@@ -190,7 +199,7 @@ int Server::run() {
   }
 
   base_.reset(event_base_new());
-  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) {
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     signals_.emplace_back(evsignal_new(base_.get(), signal, &Server::on_signal, this));
     if (!signals_.back() || event_add(signals_.back().get(), nullptr) != 0) {
       return fail(kExitConfig, "cannot install signal handlers");
@@ -236,6 +245,7 @@ void Server::on_signal(evutil_socket_t signal, short, void* arg) {
     self->reload();
     return;
   }
+  if (signal == SIGUSR1) return log::reopen_on_sigusr1();
   if (signal == SIGUSR2) {  // its default action would stop sockd without a word
     log::info("SIGUSR2: ignored");
     return;
@@ -273,7 +283,8 @@ void Server::reload_config() {
   const auto& after = outcome.config->settings;
   if (before.listen != after.listen || before.threads != after.threads ||
       before.user != after.user || before.log != after.log ||
-      before.syslog_facility != after.syslog_facility) {
+      before.syslog_facility != after.syslog_facility || before.log_file != after.log_file ||
+      before.log_format != after.log_format) {
     log::warning("SIGHUP: changes to listen, threads, user and log take effect at restart");
   }
   size_t rules = outcome.config->rules.size();

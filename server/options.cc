@@ -226,9 +226,10 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
                             listens on 127.0.0.1:1080 and permits loopback clients only)
   -l, --listen ADDR[:PORT]  listen here (repeatable; replaces the file's `listen` lines);
                             IPv6 as [::1]:1080; PORT 0 picks a free port
-  -F, --foreground          stay in the foreground; log to stderr (unless the config
-                            says `log syslog`). Without it, sockd returns once the
-                            daemon is ready, or with its error and exit status
+  -F, --foreground          stay in the foreground; log to stderr, each line after an
+                            ISO 8601 time stamp (unless the config says `log syslog`).
+                            Without it, sockd returns once the daemon is ready, or with
+                            its error and exit status
   -d, --debug               log per-request detail
   -n, --check               check the config (and that `user` exists and could
                             re-read it at SIGHUP), print diagnostics, exit 0 if

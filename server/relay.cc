@@ -44,6 +44,18 @@ Relay::~Relay() {
   slot_ = ClientSlot();
   const int64_t ms = monotonic_ms() - started_ms_;
   char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
+  if (log::json()) {
+    log::Event close;
+    close.event = "close";
+    close.client = client_address_.format(client);
+    close.destination = server_address_.format(server);
+    close.reason = close_reason_;
+    close.bytes_sent = upstream_.bytes();
+    close.bytes_received = downstream_.bytes();
+    close.milliseconds = ms;
+    log::event(close);
+    return;
+  }
   log::info("%s close %s: sent %llu received %llu bytes in %lld.%03llds%s%s%s",
             client_address_.format(client), server_address_.format(server),
             static_cast<unsigned long long>(upstream_.bytes()),

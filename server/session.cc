@@ -98,8 +98,17 @@ void Session::read_request(bool before_registration) {
         socks4::ParseError error = parser_.error();
         bool reply = socks4::reply_makes_sense(error);
         // Logged before the reply, like every rejection (see reject()).
-        log::info("%s bad request: %s -> %s", peer_text_.c_str(), socks4::to_string(error),
-                  reply ? "rejected" : "closed");
+        if (log::json()) {
+          const std::string reason = std::string("bad request: ") + socks4::to_string(error);
+          log::Event bad;
+          bad.client = peer_text_;
+          bad.result = reply ? "rejected" : "closed";
+          bad.reason = reason;
+          log::event(bad);
+        } else {
+          log::info("%s bad request: %s -> %s", peer_text_.c_str(), socks4::to_string(error),
+                    reply ? "rejected" : "closed");
+        }
         if (reply) send_reply(socks4::ReplyCode::kRejected);
         close_client();
         end();
@@ -183,7 +192,11 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
     drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
-  log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
+  if (log::json()) {
+    log_event("granted", {}, parser_.request().is_4a() ? peer.address_text() : std::string());
+  } else {
+    log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
+  }
   start_relay(std::move(server), peer, std::move(primary));
 }
 
@@ -221,6 +234,24 @@ std::string Session::describe() const {
   return text;
 }
 
+void Session::log_event(std::string_view result, std::string_view reason,
+                        std::string_view resolved) const {
+  const socks4::Request& request = parser_.request();
+  char address[Endpoint::kTextSize];
+  const std::string destination =
+      request.is_4a() ? request.hostname + ":" + std::to_string(request.port)
+                      : std::string(Endpoint::ipv4(request.ip, request.port).format(address));
+  log::Event event;
+  event.client = peer_text_;
+  event.user = request.user_id;
+  event.command = request.command == socks4::Command::kBind ? "BIND" : "CONNECT";
+  event.destination = destination;
+  event.resolved = resolved;
+  event.result = result;
+  event.reason = reason;
+  log::event(event);
+}
+
 bool Session::send_reply(socks4::ReplyCode code, const Endpoint* address) {
   const socks4::Request& request = parser_.request();
   socks4::Reply fields{code, request.port, request.ip};
@@ -233,7 +264,11 @@ bool Session::send_reply(socks4::ReplyCode code, const Endpoint* address) {
 
 void Session::reject(const std::string& reason, socks4::ReplyCode code) {
   // Logged before the reply, so a client that has its 91 finds the reason already written.
-  log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
+  if (log::json()) {
+    log_event("rejected", reason);
+  } else {
+    log::info("%s %s -> rejected (%s)", peer_text_.c_str(), describe().c_str(), reason.c_str());
+  }
   send_reply(code);
   close_client();
   end();

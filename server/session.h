@@ -85,6 +85,9 @@ class Session : private WatchedSocket::Handler {
 
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
+  // The request's fields as a JSON-lines event with `result` and `reason` (log_format json).
+  void log_event(std::string_view result, std::string_view reason,
+                 std::string_view resolved = {}) const;
   // With the request's DSTPORT and DSTIP, or those of `address` if it is IPv4 (BIND replies,
   // and the granted reply to a 4a CONNECT: see sockd(8)).
   bool send_reply(socks4::ReplyCode code, const Endpoint* address = nullptr);

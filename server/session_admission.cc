@@ -72,7 +72,8 @@ void Session::admit() {
 void Session::on_resolved(int error, AddrinfoPtr result, bool name_admitted) {
   const socks4::Request& request = parser_.request();
   if (error != 0) {
-    reject("cannot resolve " + log::sanitize(request.hostname) + ": " + evutil_gai_strerror(error));
+    reject("cannot resolve " + log::sanitize(request.hostname) + ": " +
+           DnsLookup::error_text(error));
     return;
   }
   std::vector<Endpoint> resolved;

@@ -81,8 +81,12 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
          ")");
     return;
   }
-  log::info("%s %s%s -> granted (listening on %s)", peer_text_.c_str(), describe().c_str(),
-            resolved_text_.c_str(), listening.c_str());
+  if (log::json()) {
+    log_event("granted", "listening on " + listening);
+  } else {
+    log::info("%s %s%s -> granted (listening on %s)", peer_text_.c_str(), describe().c_str(),
+              resolved_text_.c_str(), listening.c_str());
+  }
   // The whole limit for the inbound connection, from the first reply on.
   phase_ = Phase::kAwaitingInbound;
   evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));

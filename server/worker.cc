@@ -36,6 +36,10 @@ Worker::~Worker() {
   if (base_) event_base_loop(base_.get(), EVLOOP_NONBLOCK);
   control_event_.reset();
   dns_.reset();
+  // evdns_base_free cancels a probe still in flight to a name server it thinks is down by
+  // scheduling the probe's callback, which frees the request: only the loop runs it. On a
+  // cancel that callback touches nothing of the freed resolver.
+  if (base_) event_base_loop(base_.get(), EVLOOP_NONBLOCK);
 }
 
 bool Worker::init(std::string* error) {
@@ -56,13 +60,13 @@ bool Worker::init(std::string* error) {
   }
   auto active = context_.config.load();
   const auto& settings = active->config.settings;
-  std::string warnings;
+  std::vector<std::string> warnings;
   dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file, &warnings);
   if (!dns_) {
     *error = "cannot create the resolver";
     return false;
   }
-  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+  log_resolver_warnings(warnings);
   control_.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!control_) {
     *error = std::string("eventfd: ") + strerror(errno);
@@ -132,10 +136,15 @@ void Worker::on_control(evutil_socket_t fd, short, void* arg) {
 
 void Worker::reload_resolver() {
   auto active = context_.config.load();
-  std::string warnings;
+  std::vector<std::string> warnings;
   sockd::reload_resolver(dns_.get(), active->config.settings.resolv_conf,
                          active->config.settings.hosts_file, &warnings);
-  if (!warnings.empty() && index_ == 0) log::warning("resolver: %s", warnings.c_str());
+  log_resolver_warnings(warnings);
+}
+
+void Worker::log_resolver_warnings(const std::vector<std::string>& warnings) const {
+  if (index_ != 0) return;  // every worker reads the same files: one says it
+  for (const std::string& warning : warnings) log::warning("resolver: %s", warning.c_str());
 }
 
 const timeval* Worker::timeout(int seconds) {

@@ -56,6 +56,7 @@ class Worker {
   void run();
   void accept_client(socks4::UniqueFd client, const Endpoint& peer);
   void reload_resolver();
+  void log_resolver_warnings(const std::vector<std::string>& warnings) const;
   void wake();  // brings on_control() round on this worker's thread (any thread)
 
   ServerContext& context_;

@@ -14,10 +14,11 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 14> kDirectives{"listen",
+constexpr std::array<const char*, 15> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
+                                                  "log_format",
                                                   "user",
                                                   "threads",
                                                   "resolv_conf",
@@ -108,6 +109,14 @@ std::optional<LineError> parse_identd(TokenCursor& cursor, ServerSettings& setti
   return std::nullopt;
 }
 
+std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
+  if (cursor.at_end() || cursor.peek().text.front() != '/') {
+    return expected(cursor, "an absolute path");
+  }
+  out = std::string(cursor.take().text);
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_log(TokenCursor& cursor, ServerSettings& settings) {
   std::string_view target = cursor.at_end() ? "" : cursor.peek().text;
   if (equals_ignore_case(target, "stderr")) {
@@ -115,7 +124,12 @@ std::optional<LineError> parse_log(TokenCursor& cursor, ServerSettings& settings
     cursor.take();
     return std::nullopt;
   }
-  if (!equals_ignore_case(target, "syslog")) return expected(cursor, "stderr or syslog after log");
+  if (target.starts_with('/')) {
+    settings.log = LogTarget::kFile;
+    return parse_path(cursor, settings.log_file);
+  }
+  if (!equals_ignore_case(target, "syslog"))
+    return expected(cursor, "stderr, syslog or an absolute path after log");
   settings.log = LogTarget::kSyslog;
   cursor.take();
   if (cursor.at_end()) return std::nullopt;
@@ -139,19 +153,24 @@ bool is_user_name(std::string_view name) {
   return true;
 }
 
+std::optional<LineError> parse_log_format(TokenCursor& cursor, ServerSettings& settings) {
+  std::string_view word = cursor.at_end() ? "" : cursor.peek().text;
+  if (equals_ignore_case(word, "text")) {
+    settings.log_format = LogFormat::kText;
+  } else if (equals_ignore_case(word, "json")) {
+    settings.log_format = LogFormat::kJson;
+  } else {
+    return expected(cursor, "text or json after log_format");
+  }
+  cursor.take();
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_user(TokenCursor& cursor, ServerSettings& settings) {
   if (cursor.at_end() || !is_user_name(cursor.peek().text)) {
     return expected(cursor, "a user name to run as");
   }
   settings.user = std::string(cursor.take().text);
-  return std::nullopt;
-}
-
-std::optional<LineError> parse_path(TokenCursor& cursor, std::string& out) {
-  if (cursor.at_end() || cursor.peek().text.front() != '/') {
-    return expected(cursor, "an absolute path");
-  }
-  out = std::string(cursor.take().text);
   return std::nullopt;
 }
 
@@ -192,6 +211,7 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
   if (name == "timeout") return parse_timeout(cursor, settings, key);
   if (name == "identd") return parse_identd(cursor, settings);
   if (name == "log") return parse_log(cursor, settings);
+  if (name == "log_format") return parse_log_format(cursor, settings);
   if (name == "user") return parse_user(cursor, settings);
   if (name == "threads")
     return take_number(cursor, 0, kMaxThreads, "a thread count", settings.threads);

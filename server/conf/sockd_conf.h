@@ -53,7 +53,10 @@ struct ListenAddress {
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
-enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground, else syslog
+// auto: stderr in the foreground, else syslog; file: log_file.
+enum class LogTarget { kAuto, kStderr, kSyslog, kFile };
+// text: "sockd[PID]: ..." lines; json: one JSON object per line (sockd(8), LOGGING).
+enum class LogFormat { kText, kJson };
 
 // Directives (one per line, a keyword then values), all optional:
 //   listen ADDR[:PORT]            repeatable; IPv6 as [addr]:port; default 127.0.0.1:1080
@@ -63,7 +66,9 @@ enum class LogTarget { kAuto, kStderr, kSyslog };  // auto: stderr in foreground
 //   timeout identd SECONDS        wait this long for the client's identd (default 10)
 //   timeout shell SECONDS         kill a rule's shell command still running after this (60)
 //   identd none|loose|strict      global identd mode (default none)
-//   log stderr|syslog [FACILITY]  (default: stderr in the foreground, syslog daemon otherwise)
+//   log stderr|syslog [FACILITY]|PATH  (default: stderr in the foreground, syslog daemon
+//                                 otherwise); PATH: append to that file, reopened on SIGUSR1
+//   log_format text|json          one line of text, or one JSON object, per event (text)
 //   user NAME                     drop privileges to NAME after binding
 //   threads N                     event-loop threads; 0 = one per core (default 0)
 //   resolv_conf PATH              resolver configuration for 4a names (default /etc/resolv.conf)
@@ -90,6 +95,8 @@ struct ServerSettings {
   IdentdMode identd = IdentdMode::kNone;
   LogTarget log = LogTarget::kAuto;
   std::string syslog_facility = "daemon";
+  std::string log_file;  // absolute; with LogTarget::kFile
+  LogFormat log_format = LogFormat::kText;
   std::string user;
   int threads = 0;
   std::string resolv_conf = "/etc/resolv.conf";

@@ -3,9 +3,12 @@
 // file, plain SOCKS 4 requests and the bystander keep working while lookups hang. sockd's
 // resolv.conf names only the scripted server on loopback ("nameserver 127.0.0.1:PORT").
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "../support/dns_stub.h"
@@ -104,6 +107,49 @@ TEST_F(HostileDns, GarbageAnswersGive91) {
   EXPECT_EQ(sockd().log_lines_with({".nowhere.test:80 -> rejected (cannot resolve"}).size(),
             static_cast<size_t>(kLookups))
       << sockd().log();
+}
+
+// Lookups that time out mark the name server down, and evdns then probes it; a probe still in
+// flight when sockd stops is cancelled through a callback only the event loop runs. Under the
+// ASan build (SOCKD_BIN=<asan>/sockd, ASAN_OPTIONS=detect_leaks=1) memory left behind turns
+// the exit status non-zero.
+TEST_F(HostileDns, StopWithTimedOutLookupsAndAProbeInFlightLeavesNothingBehind) {
+  constexpr size_t kTimedOut = 300;
+  DnsStub stub(DnsStub::Mode::kSilent);
+  ASSERT_NE(stub.port(), 0);
+  SockdOptions options;
+  options.full_config =
+      "hosts_file " + files_.write("hosts", "127.0.0.1 only-sockd.test\n") + "\nresolv_conf " +
+      files_.write("resolv.conf", stub.resolv_conf(1, 1) + "options initial-probe-timeout:1\n") +
+      "\ntimeout connect 60\npermit 127.0.0.0/8\n";
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  std::vector<UniqueFd> clients;
+  for (size_t i = 0; i < kTimedOut; ++i) {
+    clients.push_back(
+        send_request(port(), connect_request_4a("leak" + std::to_string(i) + ".nowhere.test", 80)));
+    ASSERT_TRUE(clients.back()) << i;
+  }
+  const auto deadline = Clock::now() + milliseconds(30000);
+  size_t answered = 0;
+  while ((answered = sockd().log_lines_with({"rejected (cannot resolve"}).size()) < kTimedOut &&
+         Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(20));  // polls the log, bounded by the deadline
+  ASSERT_EQ(answered, kTimedOut) << sockd().log();
+  // Every lookup is over: a query after this is a probe, which waits `timeout` (1 s) for its
+  // answer. Stop while it does.
+  const int before_probe = stub.queries();
+  EXPECT_GE(before_probe, static_cast<int>(kTimedOut));
+  const auto probe_deadline = Clock::now() + milliseconds(30000);
+  while (stub.queries() == before_probe && Clock::now() < probe_deadline)
+    std::this_thread::sleep_for(milliseconds(5));  // polls the counter, bounded
+  ASSERT_GT(stub.queries(), before_probe) << "no probe of the failed name server";
+
+  ASSERT_TRUE(sockd().process().signal(SIGTERM));
+  std::optional<int> status = sockd().process().wait(milliseconds(10000));
+  ASSERT_TRUE(status) << "still running after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << "wait status " << *status << "\n"
+      << sockd().log_lines_with({"Sanitizer"}).size() << " sanitizer lines";
 }
 
 }  // namespace

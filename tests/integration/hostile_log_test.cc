@@ -54,9 +54,9 @@ TEST_F(HostileTest, UntrustedBytesNeverReachTheLogRaw) {
         << "raw byte 0x" << std::hex << int{c} << " at offset " << std::dec << i << " in:\n"
         << log.substr(i > 200 ? i - 200 : 0, 400);
   }
-  const std::string prefix = "sockd[" + std::to_string(sockd().pid()) + "]: ";
   for (const std::string& line : sockd().log_lines_with({}))
-    EXPECT_TRUE(line.starts_with(prefix)) << "a line that sockd did not start: " << line;
+    EXPECT_TRUE(starts_as_sockd_line(line, sockd().pid()))
+        << "a line that sockd did not start: " << line;
   EXPECT_TRUE(sockd().log_lines_with({"10.6.6.6:1 CONNECT user=root"}).empty());
   // The escaped forms are there: the user is logged, not dropped.
   EXPECT_FALSE(sockd().log_lines_with({"user=\\x01\\x02\\x03", "-> granted"}).empty());

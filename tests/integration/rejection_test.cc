@@ -98,7 +98,8 @@ TEST_F(RejectionTest, RejectionLogLineShape) {
   ASSERT_TRUE(sockd().wait_for_log("bad request", kCloseBound));
   auto lines = sockd().log_lines_with({"bad request"});
   ASSERT_EQ(lines.size(), 1u) << sockd().log();
-  const std::regex shape("^sockd\\[" + std::to_string(sockd().pid()) +
+  EXPECT_TRUE(starts_as_sockd_line(lines[0], sockd().pid())) << lines[0];
+  const std::regex shape(" sockd\\[" + std::to_string(sockd().pid()) +
                          "\\]: 127\\.0\\.0\\.1:[0-9]+ bad request: .* -> rejected$");
   EXPECT_TRUE(std::regex_search(lines[0], shape)) << lines[0];
 }
@@ -117,9 +118,8 @@ TEST_F(RejectionTest, EveryLogLineCarriesThePrefix) {
   expect_rejected(raw({4, 9}));
   ASSERT_TRUE(sockd().wait_for_log("cannot resolve", kCloseBound));
   ASSERT_TRUE(sockd().wait_for_log("bad request", kCloseBound));
-  const std::string prefix = "sockd[" + std::to_string(sockd().pid()) + "]: ";
   for (const std::string& line : sockd().log_lines_with({}))
-    EXPECT_TRUE(line.starts_with(prefix)) << line;
+    EXPECT_TRUE(starts_as_sockd_line(line, sockd().pid())) << line;
 }
 
 TEST_F(RejectionTest, StalledRequestIsDroppedAfterNegotiationTimeout) {

@@ -91,8 +91,19 @@ bool SockdProcess::start(milliseconds timeout) {
   }
 }
 
+bool starts_as_sockd_line(const std::string& line, pid_t pid, bool stamped) {
+  static const std::regex stamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d )");
+  std::smatch m;
+  size_t at = 0;
+  if (stamped) {
+    if (!std::regex_search(line, m, stamp)) return false;
+    at = static_cast<size_t>(m.length(0));
+  }
+  return line.substr(at).starts_with("sockd[" + std::to_string(pid) + "]: ");
+}
+
 std::string SockdProcess::log() const {
-  return read_text_file(log_path_);
+  return read_text_file(options_.log_file.empty() ? log_path_ : options_.log_file);
 }
 
 bool SockdProcess::wait_for_log(const std::string& needle, milliseconds timeout) {

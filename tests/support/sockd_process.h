@@ -29,6 +29,8 @@ struct SockdOptions {
   std::vector<std::string> command_prefix;
   // If set, the config is exactly this text (no generated hosts_file/resolv_conf lines).
   std::string full_config;
+  // If set, the file the config's `log FILE` names: log() and the waits read it, not stderr.
+  std::string log_file;
   // How often start() looks for the "listening on" line.
   std::chrono::microseconds ready_poll = std::chrono::milliseconds(20);
 };
@@ -64,7 +66,7 @@ class SockdProcess {
   const std::string& error() const { return error_; }
   const std::string& config_path() const { return config_path_; }
 
-  // Everything sockd wrote to stderr so far.
+  // Everything sockd logged so far (stderr, or the options' log_file).
   std::string log() const;
   // Waits (bounded) until the log contains `needle`; returns whether it did.
   bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout);
@@ -82,6 +84,11 @@ class SockdProcess {
   uint16_t port_ = 0;
   std::string error_;
 };
+
+// Whether `line` starts as sockd's own stderr lines do: an ISO 8601 time stamp with
+// milliseconds and the UTC offset, then "sockd[PID]: " (the stamp left out when `stamped` is
+// false: stderr is the journal).
+bool starts_as_sockd_line(const std::string& line, pid_t pid, bool stamped = true);
 
 // "nameserver 127.0.0.1" plus a one-second, one-attempt timeout.
 std::string loopback_resolv_conf();

@@ -1,4 +1,4 @@
-// The daemon directives: listen, timeout, identd, log, user, threads, resolv_conf,
+// The daemon directives: listen, timeout, identd, log, log_format, user, threads, resolv_conf,
 // hosts_file, max_connections and the per-source and per-BIND limits.
 #include <gtest/gtest.h>
 
@@ -100,6 +100,15 @@ TEST(SockdConfDirectives, LogTargets) {
   ServerSettings local = settings_of("log syslog LOCAL3");
   EXPECT_EQ(local.syslog_facility, "local3");
   EXPECT_EQ(settings_of("log syslog authpriv").syslog_facility, "authpriv");
+  ServerSettings file = settings_of("log /var/log/sockd.log");
+  EXPECT_EQ(file.log, LogTarget::kFile);
+  EXPECT_EQ(file.log_file, "/var/log/sockd.log");
+}
+
+TEST(SockdConfDirectives, LogFormat) {
+  EXPECT_EQ(settings_of("").log_format, LogFormat::kText);
+  EXPECT_EQ(settings_of("log_format json").log_format, LogFormat::kJson);
+  EXPECT_EQ(settings_of("log_format TEXT").log_format, LogFormat::kText);
 }
 
 TEST(SockdConfDirectives, UserThreadsPathsAndLimits) {

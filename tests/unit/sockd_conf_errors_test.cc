@@ -93,12 +93,13 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"permit *=a,/etc/missing 10.0.0.0/8",
                   "sockd.conf:1:12: expected a readable user-list file, cannot read "
                   "\"/etc/missing\""},
-        ErrorCase{"allow 10.0.0.0/8",
-                  "sockd.conf:1:1: expected permit, deny or a directive (listen, timeout, "
-                  "identd, log, user, threads, resolv_conf, hosts_file, max_connections, "
-                  "bind_requires_connect, max_connections_per_source, "
-                  "max_negotiations_per_source, max_binds_per_connection, "
-                  "max_binds_per_source), found \"allow\""},
+        ErrorCase{
+            "allow 10.0.0.0/8",
+            "sockd.conf:1:1: expected permit, deny or a directive (listen, timeout, "
+            "identd, log, log_format, user, threads, resolv_conf, hosts_file, max_connections, "
+            "bind_requires_connect, max_connections_per_source, "
+            "max_negotiations_per_source, max_binds_per_connection, "
+            "max_binds_per_source), found \"allow\""},
         ErrorCase{"  \tpermit 10.0.0.0/8 eq 80\x01",
                   "sockd.conf:1:27: expected text, found the control character \"\\x01\""},
         ErrorCase{"#NO_IDENTD:   ",
@@ -152,7 +153,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "sockd.conf:1:8: expected none, loose or strict after identd, found "
                   "\"maybe\""},
         ErrorCase{"log file",
-                  "sockd.conf:1:5: expected stderr or syslog after log, found \"file\""},
+                  "sockd.conf:1:5: expected stderr, syslog or an absolute path after log, found "
+                  "\"file\""},
         ErrorCase{"log syslog kernel",
                   "sockd.conf:1:12: expected a syslog facility (daemon, auth, authpriv, "
                   "local0..local7, ...), found \"kernel\""},
