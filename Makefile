@@ -1,6 +1,7 @@
 # socks4 — SOCKS 4/4a firewall-traversal kit.
 #
-#   make run      install what is missing, build, run sockd in the foreground on 127.0.0.1:1080
+#   make run      install what building sockd needs (no test tools), build, run sockd in the
+#                 foreground on 127.0.0.1:1080
 #   make test     install what is missing, build, run every test: the normal suite, the suite
 #                 under ASan+UBSan, sockd's multi-threaded tests under TSan, and a short fuzz
 #                 run of every libFuzzer target (ends with one "N passed, N failed" line)
@@ -79,16 +80,18 @@ E2E_BIN    := $(BUILD)/tests/e2e_tests
 BENCH_BIN  := $(BUILD)/bench/socksbench
 TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 
-# Debian packages the build, the tests and the benchmarks need.
-BUILD_PKGS := g++ make pkg-config libevent-dev googletest libgtest-dev
-TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
+# Debian packages. BUILD_PKGS is all that building and running sockd needs: `make run` installs
+# only those, as it may run on a firewall host. The test toolset is for `make test`/`make deps`:
+# on Debian, dante-server and oidentd start services when installed.
+BUILD_PKGS := g++ make pkg-config libevent-dev
+TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
               python3-pyftpdlib dante-server dante-client oidentd
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps run test check soak bench install uninstall clean format \
+.PHONY: all deps run-deps bench-deps run test check soak bench install uninstall clean format \
         asan tsan fuzz fuzz-smoke fuzz-build sanitizer-tests tsan-tests
 .DEFAULT_GOAL := all
 
@@ -189,10 +192,13 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(LIBSOCKS_A)
 deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(FUZZ_PKGS)
 
+run-deps:
+	@tests/install-deps.sh $(BUILD_PKGS)
+
 bench-deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
-run: deps all
+run: run-deps all
 	$(SOCKD) --foreground
 
 # Every part runs even when an earlier one failed; tests/total.sh adds up their summary lines
