@@ -2,6 +2,7 @@
 # Runs every test binary given, shows their output, and ends with one summary line:
 #   N passed, N failed
 # A binary that crashes or exits non-zero without reporting a failed test counts as one failure.
+# A shell script (*.sh, run with BUILD as its argument) counts as one test: passed if it exits 0.
 # The line is also written, as "PASSED FAILED", to BUILD/test-logs/summary (for tests/total.sh).
 #
 # SANITIZER=asan|tsan: the binaries (and the sockd they start) are sanitizer builds. Each
@@ -70,6 +71,16 @@ for bin in "$@"; do
   name=$(basename "$bin")
   log="$log_dir/$name.log"
   echo "=== $name"
+  if [[ "$bin" == *.sh ]]; then
+    "$bin" "$build" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if ((rc == 0)); then passed=$((passed + 1)); else
+      echo "=== $name exited with status $rc"
+      { echo "$name: exited with status $rc; its last lines:"; tail -8 "$log" | sed 's/^/    /'; } >> "$failures"
+      failed=$((failed + 1))
+    fi
+    continue
+  fi
   "$bin" --gtest_color=no 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$log" | tail -1)
