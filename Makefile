@@ -4,7 +4,8 @@
 #                 foreground on 127.0.0.1:1080
 #   make test     install what is missing, build, run every test: the normal suite, the suite
 #                 under ASan+UBSan, sockd's multi-threaded tests under TSan, and a short fuzz
-#                 run of every libFuzzer target (ends with one "N passed, N failed" line)
+#                 run of every libFuzzer target (ends with one line,
+#                 "N passed, N failed, N skipped"; under CI=true a skipped test is a failure)
 #   make check    the normal suite only (quick, for developers)
 #   make asan | tsan | fuzz | fuzz-smoke   one of those parts alone (see README)
 #   make bench    benchmarks: direct vs sockd vs Dante (not part of make test)
@@ -85,8 +86,8 @@ E2E_BIN    := $(BUILD)/tests/e2e_tests
 BENCH_BIN  := $(BUILD)/bench/socksbench
 TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 # Scripts tests/run.sh counts as one test each, in the normal tree only: make install, uninstall
-# and install-strip into temporary DESTDIRs.
-TEST_SCRIPTS := $(wildcard tests/install_test.sh)
+# and install-strip into temporary DESTDIRs; run.sh's and total.sh's own counting.
+TEST_SCRIPTS := $(wildcard tests/install_test.sh tests/runner_test.sh)
 
 # Debian packages. BUILD_PKGS is all that building and running sockd needs: `make run` installs
 # only those, as it may run on a firewall host. The test toolset is for `make test`/`make deps`:
