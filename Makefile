@@ -119,6 +119,10 @@ $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
+# Tests that read files of the source tree (etc/sockd.conf, ...) find it here, whatever BUILD is
+# and wherever they run from (tests/support/source_dir.h).
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -DSOCKS4_SOURCE_DIR=\"$(CURDIR)\"
+
 $(LIBSOCKS_A): $(call obj,$(LIBSOCKS_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -11,6 +11,7 @@
 
 #include "../support/loopback_server.h"
 #include "../support/socks_client.h"
+#include "../support/source_dir.h"
 #include "../support/temp_dir.h"
 #include "sockd_fixture.h"
 
@@ -21,13 +22,8 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kCommandBound{10000};
 
-// The source tree: <root>/<build>/sockd.
-std::string source_root() {
-  return std::filesystem::path(sockd_binary()).parent_path().parent_path().string();
-}
-
 TEST(SockdCli, SampleConfigIsValid) {
-  const std::string sample = source_root() + "/etc/sockd.conf";
+  const std::string sample = source_file("etc/sockd.conf");
   ASSERT_TRUE(std::filesystem::exists(sample)) << sample;
   CommandResult r = run_command({sockd_binary(), "-n", "-f", sample}, kCommandBound);
   EXPECT_EQ(r.exit_code, 0) << r.err;
