@@ -1,13 +1,15 @@
 # socks4 — SOCKS 4/4a firewall-traversal kit.
 #
-#   make run      install what is missing, build, run sockd in the foreground on 127.0.0.1:1080
+#   make run      install what building sockd needs (no test tools), build, run sockd in the
+#                 foreground on 127.0.0.1:1080
 #   make test     install what is missing, build, run every test: the normal suite, the suite
 #                 under ASan+UBSan, sockd's multi-threaded tests under TSan, and a short fuzz
-#                 run of every libFuzzer target (ends with one "N passed, N failed" line)
+#                 run of every libFuzzer target (ends with one line,
+#                 "N passed, N failed, N skipped"; under CI=true a skipped test is a failure)
 #   make check    the normal suite only (quick, for developers)
 #   make asan | tsan | fuzz | fuzz-smoke   one of those parts alone (see README)
 #   make bench    benchmarks: direct vs sockd vs Dante (not part of make test)
-#   make install  PREFIX=/usr/local DESTDIR=
+#   make install  PREFIX=/usr/local DESTDIR=   (also install-strip, uninstall)
 #
 # Sources are discovered by directory, so adding a file never means editing this Makefile.
 # BUILD selects the output directory (several trees can build side by side).
@@ -20,7 +22,12 @@ BINDIR   ?= $(PREFIX)/bin
 LIBDIR   ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/socks4
 SYSCONFDIR ?= /etc
+# systemd's unit directory (pkg-config systemd, else Debian's); the units are installed when
+# etc/ has them.
+SYSTEMD_UNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+UNIT_FILES := $(wildcard etc/sockd.service etc/sockd.socket)
 
 CXX      ?= g++
 OPTFLAGS ?= -O2 -g
@@ -80,17 +87,22 @@ INTEG_BIN  := $(BUILD)/tests/integration_tests
 E2E_BIN    := $(BUILD)/tests/e2e_tests
 BENCH_BIN  := $(BUILD)/bench/socksbench
 TEST_BINS  := $(if $(UNIT_SRCS),$(UNIT_BIN)) $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
+# Scripts tests/run.sh counts as one test each, in the normal tree only: make install, uninstall
+# and install-strip into temporary DESTDIRs; run.sh's and total.sh's own counting.
+TEST_SCRIPTS := $(wildcard tests/install_test.sh tests/runner_test.sh)
 
-# Debian packages the build, the tests and the benchmarks need.
-BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev googletest libgtest-dev
-TEST_PKGS  := curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
+# Debian packages. BUILD_PKGS is all that building and running sockd needs: `make run` installs
+# only those, as it may run on a firewall host. The test toolset is for `make test`/`make deps`:
+# on Debian, dante-server and oidentd start services when installed.
+BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
+TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
               python3-pyftpdlib dante-server dante-client oidentd systemd
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps run test check soak bench install uninstall clean format \
+.PHONY: all deps run-deps bench-deps run test check soak bench install install-strip uninstall clean format FORCE \
         asan tsan fuzz fuzz-smoke fuzz-build sanitizer-tests tsan-tests
 .DEFAULT_GOAL := all
 
@@ -109,6 +121,10 @@ $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
+# Tests that read files of the source tree (etc/sockd.conf, ...) find it here, whatever BUILD is
+# and wherever they run from (tests/support/source_dir.h).
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -DSOCKS4_SOURCE_DIR=\"$(CURDIR)\"
+
 $(LIBSOCKS_A): $(call obj,$(LIBSOCKS_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -119,7 +135,17 @@ $(LIBSOCKS_SO): $(call obj,$(LIBSOCKS_SRCS)) libsocks/libsocks.map
 	ln -sf libsocks.so.$(VERSION) $(BUILD)/$(SOCKS_SONAME)
 	ln -sf $(SOCKS_SONAME) $(BUILD)/libsocks.so
 
-$(LIBSOCKS_PC): Makefile
+# The installation paths that files embed (libsocks.pc, the installed socksify). The stamp's time
+# changes only when its text does: `make install PREFIX=/usr` after a build with the default
+# PREFIX rebuilds exactly what names the old paths.
+INSTALL_PATHS := prefix=$(PREFIX) libdir=$(LIBDIR) includedir=$(INCLUDEDIR)
+PATHS_STAMP := $(BUILD)/install-paths
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INSTALL_PATHS)' | cmp -s - $@ || echo '$(INSTALL_PATHS)' > $@
+FORCE:
+
+$(LIBSOCKS_PC): Makefile $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libsocks' 'Description: SOCKS 4/4a client library (Rconnect and friends)' \
@@ -160,7 +186,7 @@ SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static -Ilibsocks/
 $(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))
-$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
+$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
 
@@ -191,10 +217,13 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(LIBSOCKS_A)
 deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(FUZZ_PKGS)
 
+run-deps:
+	@tests/install-deps.sh $(BUILD_PKGS)
+
 bench-deps:
 	@tests/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
-run: deps all
+run: run-deps all
 	$(SOCKD) --foreground
 
 # Every part runs even when an earlier one failed; tests/total.sh adds up their summary lines
@@ -203,7 +232,7 @@ test: deps
 	$(MAKE) -j2 all tests
 	@rm -f $(BUILD)/test-logs/summary $(ASAN_BUILD)/test-logs/summary \
 	  $(TSAN_BUILD)/test-logs/summary $(FUZZ_BUILD)/fuzz-logs/summary
-	-tests/run.sh $(BUILD) $(TEST_BINS)
+	-tests/run.sh $(BUILD) $(TEST_BINS) $(TEST_SCRIPTS)
 	-$(MAKE) sanitizer-tests
 	@tests/total.sh "normal suite" $(BUILD)/test-logs/summary \
 	  "ASan+UBSan suite" $(ASAN_BUILD)/test-logs/summary \
@@ -212,7 +241,7 @@ test: deps
 
 check: deps
 	$(MAKE) all tests
-	tests/run.sh $(BUILD) $(TEST_BINS)
+	tests/run.sh $(BUILD) $(TEST_BINS) $(TEST_SCRIPTS)
 
 # ---- Sanitizers and fuzzing (README: "Sanitizers and fuzzing") ----
 # The trees sit next to BUILD: build-asan/, build-tsan/, build-fuzz/ for the default BUILD.
@@ -289,26 +318,47 @@ soak: deps all tests
 bench: bench-deps all $(if $(BENCH_SRCS),$(BENCH_BIN))
 	bench/run.sh $(BUILD)
 
+# The directories install fills. It creates those missing (parents included) and lists them in
+# DOCDIR/installed-dirs, so that uninstall removes exactly those once they are empty.
+INSTALL_DIRS := $(SBINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) $(MANDIR)/man3 $(MANDIR)/man5 \
+                $(MANDIR)/man8 $(DOCDIR)/examples $(if $(PRELOAD_SRCS),$(BINDIR) $(MANDIR)/man1) \
+                $(if $(UNIT_FILES),$(SYSTEMD_UNITDIR))
+INSTALLED_DIRS_LOG = $(DESTDIR)$(DOCDIR)/installed-dirs
+# install-strip installs the programs and shared libraries with -s (GNU conventions).
+INSTALL_STRIP ?=
+INSTALL_PROGRAM = install -m 755 $(INSTALL_STRIP)
+# A shared library installed to the system (no DESTDIR: a staging tree or a package) is known to
+# the dynamic linker only after ldconfig.
+LDCONFIG ?= ldconfig
+RUN_LDCONFIG = $(if $(DESTDIR),,-$(LDCONFIG))
+
 install: all $(if $(PRELOAD_SRCS),$(BUILD)/install/socksify)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(SOCKD) $(DESTDIR)$(SBINDIR)/sockd
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man3
-	install -m 755 $(LIBSOCKS_SO) $(DESTDIR)$(LIBDIR)/
+	@created=; for dir in $(INSTALL_DIRS); do path=; \
+	  for part in $$(echo "$$dir" | tr / ' '); do path="$$path/$$part"; \
+	    [ -d "$(DESTDIR)$$path" ] || { install -d "$(DESTDIR)$$path" && created="$$created $$path"; } || exit 1; \
+	  done; done; \
+	for path in $$created; do echo "$$path"; done >> "$(INSTALLED_DIRS_LOG)"
+	$(INSTALL_PROGRAM) $(SOCKD) $(DESTDIR)$(SBINDIR)/sockd
+	$(INSTALL_PROGRAM) $(LIBSOCKS_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libsocks.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SOCKS_SONAME)
 	ln -sf $(SOCKS_SONAME) $(DESTDIR)$(LIBDIR)/libsocks.so
 	install -m 644 $(LIBSOCKS_A) $(DESTDIR)$(LIBDIR)/
 	install -m 644 libsocks/include/socks.h $(DESTDIR)$(INCLUDEDIR)/
-	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(LIBSOCKS_PC) > $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc
+	install -m 644 $(LIBSOCKS_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc
 	$(if $(wildcard man/libsocks.3),install -m 644 man/libsocks.3 $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(wildcard man/socks.conf.5),install -m 644 man/socks.conf.5 $(DESTDIR)$(MANDIR)/man5/)
-	$(if $(PRELOAD_SRCS),install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1)
-	$(if $(PRELOAD_SRCS),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libsocksify.so)
-	$(if $(PRELOAD_SRCS),install -m 755 $(BUILD)/install/socksify $(DESTDIR)$(BINDIR)/socksify)
+	$(if $(PRELOAD_SRCS),$(INSTALL_PROGRAM) $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libsocksify.so)
+	$(if $(PRELOAD_SRCS),$(INSTALL_PROGRAM) $(BUILD)/install/socksify $(DESTDIR)$(BINDIR)/socksify)
 	$(if $(wildcard man/socksify.1),install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 man/sockd.8 $(DESTDIR)$(MANDIR)/man8/sockd.8
 	$(if $(wildcard man/sockd.conf.5),install -m 644 man/sockd.conf.5 $(DESTDIR)$(MANDIR)/man5/)
-	install -d $(DESTDIR)$(PREFIX)/share/doc/socks4/examples
-	install -m 644 etc/sockd.conf etc/socks.conf $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/
+	install -m 644 etc/sockd.conf etc/socks.conf $(DESTDIR)$(DOCDIR)/examples/
+	$(foreach unit,$(UNIT_FILES),sed 's#/usr\(/local\)\?/sbin/sockd#$(SBINDIR)/sockd#g' $(unit) \
+	  > $(DESTDIR)$(SYSTEMD_UNITDIR)/$(notdir $(unit)) && chmod 644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$(notdir $(unit));)
+	$(RUN_LDCONFIG)
+
+install-strip:
+	$(MAKE) INSTALL_STRIP=-s install
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/sockd $(DESTDIR)$(MANDIR)/man8/sockd.8 \
@@ -318,8 +368,11 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libsocks.so $(DESTDIR)$(LIBDIR)/libsocks.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc $(DESTDIR)$(INCLUDEDIR)/socks.h \
 	      $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
-	      $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/sockd.conf $(DESTDIR)$(PREFIX)/share/doc/socks4/examples/socks.conf
-	-rmdir $(DESTDIR)$(PREFIX)/share/doc/socks4/examples $(DESTDIR)$(PREFIX)/share/doc/socks4 2>/dev/null
+	      $(DESTDIR)$(DOCDIR)/examples/sockd.conf $(DESTDIR)$(DOCDIR)/examples/socks.conf \
+	      $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,sockd.service sockd.socket)
+	@dirs=$$(tac "$(INSTALLED_DIRS_LOG)" 2>/dev/null); rm -f "$(INSTALLED_DIRS_LOG)"; \
+	for path in $$dirs $(DOCDIR)/examples $(DOCDIR); do rmdir "$(DESTDIR)$$path" 2>/dev/null || true; done
+	$(RUN_LDCONFIG)
 
 clean:
 	rm -rf $(BUILD)

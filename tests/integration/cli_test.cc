@@ -11,6 +11,7 @@
 
 #include "../support/loopback_server.h"
 #include "../support/socks_client.h"
+#include "../support/source_dir.h"
 #include "../support/temp_dir.h"
 #include "sockd_fixture.h"
 
@@ -21,13 +22,8 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kCommandBound{10000};
 
-// The source tree: <root>/<build>/sockd.
-std::string source_root() {
-  return std::filesystem::path(sockd_binary()).parent_path().parent_path().string();
-}
-
 TEST(SockdCli, SampleConfigIsValid) {
-  const std::string sample = source_root() + "/etc/sockd.conf";
+  const std::string sample = source_file("etc/sockd.conf");
   ASSERT_TRUE(std::filesystem::exists(sample)) << sample;
   CommandResult r = run_command({sockd_binary(), "-n", "-f", sample}, kCommandBound);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -96,7 +92,7 @@ TEST(SockdCli, PortInUseExits3) {
 }
 
 void expect_clean_stop(int sig) {
-  SockdProcess sockd;
+  SockdProcess sockd(with_args({"-t", "2", "-d"}));  // -d: "connected" and "request" lines
   ASSERT_TRUE(sockd.start()) << sockd.error();
   LoopbackServer echo(echo_handler);
   UniqueFd relay = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()));
@@ -105,7 +101,12 @@ void expect_clean_stop(int sig) {
   UniqueFd partial = send_request(sockd.port(), std::vector<uint8_t>{4, 1, 0});
   UniqueFd resolving = send_request(sockd.port(), connect_request_4a("nosuch.invalid", 80));
   ASSERT_TRUE(partial && resolving);
-  std::this_thread::sleep_for(milliseconds(100));  // let sockd read them first
+  // sockd holds both: the partial one's session started, the 4a name is being looked up.
+  const std::string partial_peer = "127.0.0.1:" + std::to_string(local_port(partial.get()));
+  const std::string resolving_peer = "127.0.0.1:" + std::to_string(local_port(resolving.get()));
+  ASSERT_TRUE(sockd.wait_for_log(partial_peer + " connected", milliseconds(5000))) << sockd.log();
+  ASSERT_TRUE(sockd.wait_for_log(resolving_peer + " request CONNECT", milliseconds(5000)))
+      << sockd.log();
   ASSERT_TRUE(sockd.process().signal(sig));
   auto status = sockd.process().wait(milliseconds(5000));
   ASSERT_TRUE(status) << "still running after the signal";
@@ -153,15 +154,13 @@ TEST(SockdCli, SighupReloadsRules) {
   conf.replace(conf.find("permit"), 6, "deny");
   std::ofstream(sockd.config_path(), std::ios::trunc) << conf;
   ASSERT_TRUE(sockd.process().signal(SIGHUP));
-  // Reloading is asynchronous: poll (bounded) until the new rule applies.
-  bool denied = false;
-  for (int i = 0; i < 50 && !denied; ++i) {
-    std::optional<Reply> reply;
-    UniqueFd fd = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()), &reply);
-    denied = !fd && reply && reply->code == ReplyCode::kRejected;
-    if (!denied) std::this_thread::sleep_for(milliseconds(100));
-  }
-  EXPECT_TRUE(denied) << sockd.log();
+  // Reloading is asynchronous: its log line says the new rules are in place.
+  ASSERT_TRUE(sockd.wait_for_log("SIGHUP: reloaded", milliseconds(5000))) << sockd.log();
+  std::optional<Reply> reply;
+  UniqueFd fd = open_relay(sockd.port(), connect_request("127.0.0.1", echo.port()), &reply);
+  EXPECT_FALSE(fd);
+  ASSERT_TRUE(reply) << sockd.log();
+  EXPECT_EQ(reply->code, ReplyCode::kRejected) << sockd.log();
 }
 
 // "listening on" means ready: a signal sent the moment the line appears is handled, not fatal.

@@ -52,20 +52,26 @@ TEST_F(FaultDestination, RefusingDestinationGives91ToEveryClient) {
 TEST_F(FaultDestination, DestinationResetMidStreamIsPassedOnAsAReset) {
   ASSERT_NO_FATAL_FAILURE(start());
   const int baseline = open_descriptors(sockd().pid());
-  // Sends a stretch of data, then aborts the connection (RST instead of FIN).
-  LoopbackServer resetting([](int fd) {
-    std::vector<uint8_t> data(kBeforeReset);
-    ByteStream(5).fill(data);
+  std::vector<uint8_t> data(kBeforeReset);
+  ByteStream(5).fill(data);
+  // Sends a stretch of data, waits for the client's word that all of it arrived (one byte back
+  // through the relay, bounded by the server's I/O timeout), then aborts the connection (RST
+  // instead of FIN).
+  LoopbackServer resetting([&data](int fd) {
     send_all(fd, data);
-    std::this_thread::sleep_for(milliseconds(200));  // let it reach the client first
+    recv_exact(fd, 1);
     reset_on_close(fd);
   });
   for (int i = 0; i < kClients / 4; ++i) {
     UniqueFd client = open_relay(port(), connect_request("127.0.0.1", resetting.port()));
     ASSERT_TRUE(client);
+    auto before = recv_exact(client.get(), kBeforeReset);
+    ASSERT_TRUE(before) << i;
+    EXPECT_TRUE(*before == data) << i;
+    ASSERT_TRUE(send_all(client.get(), "r")) << i;
     ReadResult read = read_until_closed(client.get(), milliseconds(10000));
     EXPECT_EQ(read.end, ReadEnd::kReset) << "the reset was not passed on";
-    EXPECT_LE(read.data.size(), kBeforeReset);
+    EXPECT_TRUE(read.data.empty()) << read.data.size() << " bytes after the data sent";
   }
   EXPECT_TRUE(sockd().wait_for_log("(Connection reset by peer)", milliseconds(3000)));
   EXPECT_EQ(wait_for_descriptors(sockd().pid(), baseline, milliseconds(5000)), baseline);

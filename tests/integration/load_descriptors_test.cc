@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/listen_queue.h"
 #include "../support/load_scale.h"
 #include "../support/loopback_server.h"
 #include "../support/process_stats.h"
@@ -105,7 +106,9 @@ TEST_F(LoadDescriptors, ExhaustionRefusesWithoutSpinningAndRecovers) {
   // so that accept() must fail for the next ones: they are answered on the reserve.
   std::vector<UniqueFd> silent;
   for (int i = 0; i < 3; ++i) silent.push_back(connect_tcp("127.0.0.1", port()));
-  std::this_thread::sleep_for(milliseconds(200));
+  // sockd has taken them (accepted, or refused on the reserve) once its accept queue is empty.
+  ASSERT_EQ(wait_for_empty_listen_queue(port(), milliseconds(5000)), 0)
+      << "the silent clients were left in the listen queue";
   for (int i = 0; i < 5; ++i) {
     UniqueFd fd;
     EXPECT_EQ(ask(port(), echo.port(), &fd, milliseconds(3000)), Answer::kRejected) << i;
@@ -116,7 +119,8 @@ TEST_F(LoadDescriptors, ExhaustionRefusesWithoutSpinningAndRecovers) {
   EXPECT_GE(on_reserve, 5u) << sockd().log();
   silent.clear();
 
-  // Exhausted: sockd sleeps instead of retrying accept in a loop.
+  // Exhausted: sockd sleeps instead of retrying accept in a loop. The 3 s are the measurement
+  // window, not a wait for an event.
   const int64_t cpu_before = cpu_milliseconds(sockd().pid());
   std::this_thread::sleep_for(milliseconds(3000));
   const int64_t cpu_spent = cpu_milliseconds(sockd().pid()) - cpu_before;
@@ -135,7 +139,7 @@ TEST_F(LoadDescriptors, ExhaustionRefusesWithoutSpinningAndRecovers) {
   UniqueFd first_fresh;
   while (!first_fresh && std::chrono::steady_clock::now() < recovery_deadline) {
     first_fresh = open_relay(port(), connect_request("127.0.0.1", echo.port()));
-    if (!first_fresh) std::this_thread::sleep_for(milliseconds(50));
+    if (!first_fresh) std::this_thread::sleep_for(milliseconds(50));  // retry interval, bounded
   }
   ASSERT_TRUE(first_fresh) << "no new client served within 5 s after descriptors came free";
   EXPECT_TRUE(echoes(first_fresh.get(), "first new after recovery"));

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "../support/bind_client.h"
 #include "../support/byte_stream.h"
 #include "../support/loopback_server.h"
 #include "../support/relay_transfer.h"
@@ -71,7 +72,7 @@ TEST_F(RelayTest, RequestTrickledByteByByte) {
   setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   for (uint8_t b : connect_request_4a("only-sockd.test", echo.port(), "slow")) {
     ASSERT_TRUE(send_all(fd.get(), std::span(&b, 1)));
-    std::this_thread::sleep_for(milliseconds(5));
+    std::this_thread::sleep_for(milliseconds(5));  // the trickle under test: a segment a byte
   }
   auto reply = read_reply(fd.get());
   ASSERT_TRUE(reply);
@@ -142,7 +143,7 @@ TEST_F(RelayTest, ActiveRelayOutlivesIdleTimeout) {
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(send_all(fd.get(), "x")) << i;
     ASSERT_TRUE(recv_exact(fd.get(), 1)) << i;
-    std::this_thread::sleep_for(milliseconds(300));
+    std::this_thread::sleep_for(milliseconds(300));  // the pace under test, not a wait
   }
 }
 
@@ -151,6 +152,7 @@ TEST_F(RelayTest, ActiveRelayOutlivesIdleTimeout) {
 TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   const uint16_t sockd_port = port();
+  const int baseline = open_descriptors(sockd().pid());
   std::thread transfer_thread([&] {
     check_relayed_transfer(sockd_port, {41, 8u << 20, 0}, {42, 8u << 20, kTail});
   });
@@ -171,7 +173,10 @@ TEST_F(RelayTest, MisbehavingClientsDoNotDisturbATransfer) {
   }
   transfer_thread.join();
   stalled.clear();
-  std::this_thread::sleep_for(milliseconds(1500));  // let the abandoned lookups finish
+  // Every misbehaving client's session ends, the abandoned lookups' included (the resolver
+  // gives up after a second), and with them their descriptors.
+  EXPECT_EQ(wait_for_descriptors(sockd().pid(), baseline, milliseconds(10000)), baseline)
+      << sockd().log();
   EXPECT_TRUE(sockd().process().running());
   // sockd still serves new clients.
   LoopbackServer echo(echo_handler);

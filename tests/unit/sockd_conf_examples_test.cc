@@ -2,6 +2,7 @@
 // what their comments say.
 #include <gtest/gtest.h>
 
+#include "../support/source_dir.h"
 #include "sockd_conf_test_support.h"
 
 namespace socks4::conf::testing {
@@ -20,10 +21,9 @@ bool permitted(const Config& config, const MatchInput& input) {
   return rule != nullptr && rule->action == Action::kPermit;
 }
 
-// Tests run from the top of the source tree (make test, tests/run.sh).
 TEST(SockdConfExamples, ShippedSampleIsValidAndNotAnOpenProxy) {
-  ParseOutcome outcome = parse_file("etc/sockd.conf");
-  ASSERT_TRUE(outcome.config) << "run from the source tree top; " << joined_errors(outcome);
+  ParseOutcome outcome = parse_file(socks4::test::source_file("etc/sockd.conf"));
+  ASSERT_TRUE(outcome.config) << joined_errors(outcome);
   const Config& config = *outcome.config;
   ASSERT_EQ(config.settings.listen.size(), 1u);
   EXPECT_EQ(config.settings.listen[0].host, "127.0.0.1");
