@@ -19,6 +19,7 @@
 #include "../support/loopback_server.h"
 #include "../support/socket_io.h"
 #include "../support/socks_client.h"
+#include "../support/source_dir.h"
 #include "../support/temp_dir.h"
 #include "sockd_fixture.h"
 
@@ -366,11 +367,9 @@ TEST(SockdLifecycle, SocketActivationServesOnThePassedSocket) {
 TEST(SockdLifecycle, ShippedUnitsPassSystemdAnalyzeVerify) {
   const std::string analyze = "/usr/bin/systemd-analyze";
   ASSERT_EQ(access(analyze.c_str(), X_OK), 0) << analyze << " is missing: install systemd";
-  const std::string root =
-      std::filesystem::path(sockd_binary()).parent_path().parent_path().string();
-  std::string service = read_text_file(root + "/etc/sockd.service");
-  const std::string socket_unit = read_text_file(root + "/etc/sockd.socket");
-  ASSERT_FALSE(service.empty() || socket_unit.empty()) << root;
+  std::string service = read_text_file(source_file("etc/sockd.service"));
+  const std::string socket_unit = read_text_file(source_file("etc/sockd.socket"));
+  ASSERT_FALSE(service.empty() || socket_unit.empty()) << source_file("etc/");
   for (size_t at; (at = service.find("/usr/local/sbin/sockd")) != std::string::npos;)
     service.replace(at, std::strlen("/usr/local/sbin/sockd"), sockd_binary());
   TempDir dir;
