@@ -34,25 +34,17 @@ TEST(SockdConfIpv6, PrefixesParseAndFormatBack) {
 }
 
 TEST(SockdConfIpv6, MalformedPrefixesAreErrorsWithColumns) {
-  struct Case {
-    const char* line;
-    const char* error;
-  };
-  for (const Case& c : {
-           Case{"permit [2001:db8::]\n", "sockd.conf:1:8: expected a source address: an IPv6"},
-           Case{"permit 2001:db8::/32\n", "sockd.conf:1:8: expected a source address"},
-           Case{"permit [2001:db8::]/129\n", "sockd.conf:1:8:"},
-           Case{"permit [2001:db8::x]/32\n", "sockd.conf:1:8:"},
-           Case{"permit [::1]/128\n", "write the IPv4 address instead"},
-           Case{"permit [::]/128\n", "write the IPv4 address instead"},
-           Case{"permit [::ffff:10.0.0.0]/104\n", "write the IPv4 address instead"},
-           Case{"permit 10.0.0.0/8 [::ffff:0:0]/96\n", "sockd.conf:1:19: expected a destination"},
-       }) {
-    ParseOutcome outcome = parse_text(c.line);
-    EXPECT_FALSE(outcome.config) << c.line;
-    EXPECT_NE(joined_errors(outcome).find(c.error), std::string::npos)
-        << c.line << joined_errors(outcome);
-  }
+  expect_rejected({
+      RejectedLine{"permit [2001:db8::]\n", "sockd.conf:1:8: expected a source address: an IPv6"},
+      RejectedLine{"permit 2001:db8::/32\n", "sockd.conf:1:8: expected a source address"},
+      RejectedLine{"permit [2001:db8::]/129\n", "sockd.conf:1:8:"},
+      RejectedLine{"permit [2001:db8::x]/32\n", "sockd.conf:1:8:"},
+      RejectedLine{"permit [::1]/128\n", "write the IPv4 address instead"},
+      RejectedLine{"permit [::]/128\n", "write the IPv4 address instead"},
+      RejectedLine{"permit [::ffff:10.0.0.0]/104\n", "write the IPv4 address instead"},
+      RejectedLine{"permit 10.0.0.0/8 [::ffff:0:0]/96\n",
+                   "sockd.conf:1:19: expected a destination"},
+  });
 }
 
 TEST(SockdConfIpv6, EachFamilyMatchesOnlyItsOwn) {

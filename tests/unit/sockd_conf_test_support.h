@@ -2,6 +2,7 @@
 // fixed services table, so the tests never depend on the machine's files.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,22 @@ inline std::string joined_errors(const ParseOutcome& outcome) {
   std::string out;
   for (const auto& error : outcome.errors) out += error.to_string() + "\n";
   return out;
+}
+
+// A config that must not parse, and a piece of the diagnostic it must give.
+struct RejectedLine {
+  const char* text;
+  const char* error;
+};
+
+// Expects each text to be refused with a diagnostic containing its error piece.
+inline void expect_rejected(std::initializer_list<RejectedLine> cases) {
+  for (const RejectedLine& c : cases) {
+    ParseOutcome outcome = parse_text(c.text);
+    EXPECT_FALSE(outcome.config) << c.text;
+    EXPECT_NE(joined_errors(outcome).find(c.error), std::string::npos)
+        << c.text << joined_errors(outcome);
+  }
 }
 
 inline constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
