@@ -39,6 +39,9 @@ class Session : private WatchedSocket::Handler {
   Session& operator=(const Session&) = delete;
 
   void start(std::list<Session>::iterator self);
+  // The client came through a load balancer (PROXY header) and reached it at `reached`: the
+  // identd query names that port as the server's.
+  void set_proxied_destination(const Endpoint& reached) { proxied_destination_ = reached; }
 
  private:
   // Room for the request plus what a client sends right after it; more waits in the kernel.
@@ -108,6 +111,7 @@ class Session : private WatchedSocket::Handler {
   WatchedSocketPtr client_;
   Endpoint peer_;
   std::string peer_text_;
+  std::optional<Endpoint> proxied_destination_;
   Phase phase_ = Phase::kRequest;
   socks4::RequestParser parser_;
   EventPtr timer_;
