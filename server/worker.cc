@@ -187,14 +187,14 @@ void Worker::accept_balancer(socks4::UniqueFd connection, const Endpoint& balanc
 
 void Worker::accept_proxied(socks4::UniqueFd client, const Endpoint& peer,
                             const std::optional<Endpoint>& reached) {
-  accept_client(std::move(client), peer, reached);
+  accept_client(std::move(client), peer, true, reached);
 }
 
 void Worker::end_handshake(std::list<ProxyHandshake>::iterator handshake) {
   handshakes_.erase(handshake);
 }
 
-void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer,
+void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied,
                            const std::optional<Endpoint>& reached) {
   auto active = context_.config.load();
   int limit = active->config.settings.max_connections;
@@ -214,7 +214,7 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer,
   ClientSlot slot(context_.open_clients, std::move(*source));
   auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
                                    std::move(active), std::move(slot));
-  if (reached) session->set_proxied_destination(*reached);
+  if (proxied) session->set_proxied(reached);
   session->start(session);  // may end the session at once
 }
 

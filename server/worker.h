@@ -63,7 +63,8 @@ class Worker {
  private:
   static void on_control(evutil_socket_t, short, void* arg);
   void run();
-  void accept_client(socks4::UniqueFd client, const Endpoint& peer,
+  // `proxied`: through a load balancer, which `reached` (see accept_proxied).
+  void accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied = false,
                      const std::optional<Endpoint>& reached = std::nullopt);
   // A connection on a proxy_protocol listener: from a balancer in proxy_from, its header is
   // read first; from anyone else it is refused.

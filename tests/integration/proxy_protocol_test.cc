@@ -195,6 +195,25 @@ TEST_F(ProxyProtocolTest, PerSourceLimitCountsReportedClients) {
       << sockd().log();
 }
 
+// HAProxy's health checks (check-send-proxy) send a v2 LOCAL header and close: one a second
+// per balancer must not fill the log. With -d they are still visible.
+TEST_F(ProxyProtocolTest, HealthCheckWithLocalHeaderIsLoggedOnlyForDebugging) {
+  SockdOptions options = with_config(proxied_config());
+  options.listen.clear();
+  options.extra_args = {"-t", "2", "-d"};
+  ASSERT_NO_FATAL_FAILURE(start_sockd(std::move(options)));
+  const Bytes local = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51,
+                       0x55, 0x49, 0x54, 0x0a, 0x20, 0x00, 0x00, 0x00};
+  UniqueFd check = send_from(kBalancer, local);
+  ASSERT_TRUE(check);
+  const uint16_t check_port = local_port(check.get());
+  check.reset();
+  const std::string who = std::string(kBalancer) + ":" + std::to_string(check_port);
+  EXPECT_TRUE(sockd().wait_for_log(who + " health check (PROXY LOCAL) closed", kBound))
+      << sockd().log();
+  EXPECT_TRUE(sockd().log_lines_with({who, "closed the connection"}).empty()) << sockd().log();
+}
+
 TEST_F(ProxyProtocolTest, PlainListenerTakesHeaderForBadRequest) {
   // No proxy_protocol: "PROXY ..." and the v2 signature are not SOCKS4, closed without a reply.
   ASSERT_NO_FATAL_FAILURE(
