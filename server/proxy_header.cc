@@ -75,9 +75,12 @@ Result parse_v1(std::span<const uint8_t> input) {
   const auto* begin = reinterpret_cast<const char*>(input.data());
   const std::string_view head(begin, scan);
   const size_t newline = head.find('\n');
+  // A CR is only allowed right before the LF that ends the line: seen anywhere else, the
+  // input is malformed however it goes on.
+  const size_t cr = head.find('\r');
+  if (cr != std::string_view::npos && cr + 1 < head.size() && head[cr + 1] != '\n')
+    return malformed("v1: CR not followed by LF");
   if (newline == std::string_view::npos) {
-    if (head.find('\r') != std::string_view::npos && head.back() != '\r')
-      return malformed("v1: CR not followed by LF");
     if (scan == kMaxV1Size) return malformed("v1: no CRLF within 107 bytes");
     return Result{};
   }
@@ -92,7 +95,6 @@ Result parse_v1(std::span<const uint8_t> input) {
     result.header.local = true;  // whatever follows is ignored, as the spec says
     return result;
   }
-  if (line.find('\r') != std::string_view::npos) return malformed("v1: CR inside the line");
   int family = 0;
   if (rest.starts_with("TCP4 ")) family = AF_INET;
   if (rest.starts_with("TCP6 ")) family = AF_INET6;

@@ -101,6 +101,13 @@ TEST(ProxyHeaderV1, LongestLineIs107Bytes) {
 TEST(ProxyHeaderV1, NeedsCrLf) {
   expect_malformed(text("PROXY TCP4 10.1.2.3 192.0.2.10 40000 1080\n"));
   expect_malformed(text("PROXY TCP4 10.1.2.3 192.0.2.10 40000 1080\rX"));
+  // A CR anywhere but before the final LF, UNKNOWN included, and whether or not more comes:
+  // a reader never waits for more bytes after a prefix was malformed (found by the fuzzer).
+  expect_malformed(text("PROXY UNKNOWN a\rb"));
+  expect_malformed(text("PROXY UNKNOWN a\rb\r"));
+  expect_malformed(text("PROXY UNKNOWN a\rb\r\n"));
+  expect_malformed(text("PROXY P\r@\r"));
+  expect_malformed(text("PROXY P\r@\r\n 0"));
 }
 
 TEST(ProxyHeaderV1, MalformedFields) {
