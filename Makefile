@@ -283,7 +283,9 @@ FUZZ_CXX     ?= clang++
 FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SRCS    := $(wildcard tests/fuzz/*_fuzz.cc)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.cc,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS) $(SOCKD_CONF_SRCS))
+# sockd's pure parsers outside server/conf/: the PROXY protocol header (and the Endpoint it fills).
+FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS) $(SOCKD_CONF_SRCS) \
+                  server/proxy_header.cc server/endpoint.cc)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
