@@ -97,7 +97,7 @@ TEST_SCRIPTS := $(wildcard tests/install_test.sh tests/runner_test.sh)
 BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
 TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
-              python3-pyftpdlib dante-server dante-client oidentd systemd
+              python3-pyftpdlib dante-server dante-client oidentd systemd haproxy
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -283,7 +283,9 @@ FUZZ_CXX     ?= clang++
 FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SRCS    := $(wildcard tests/fuzz/*_fuzz.cc)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.cc,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS) $(SOCKD_CONF_SRCS))
+# sockd's pure parsers outside server/conf/: the PROXY protocol header (and the Endpoint it fills).
+FUZZ_OBJS    := $(patsubst %.cc,$(FUZZ_BUILD)/obj/%.o,$(LIBSOCKS_SRCS) $(SOCKD_CONF_SRCS) \
+                  server/proxy_header.cc server/endpoint.cc)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 

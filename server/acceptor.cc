@@ -30,9 +30,20 @@ void reject_at_once(int client) {
 }
 
 Acceptor::Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets,
-                   DescriptorReserve& reserve, OnClient on_client)
+                   DescriptorReserve& reserve, OnClient on_client,
+                   const std::vector<bool>& proxy_protocol)
     : base_(base), reserve_(reserve), on_client_(std::move(on_client)) {
-  for (auto& socket : sockets) listeners_.push_back({std::move(socket), nullptr});
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    listeners_.push_back(
+        {std::move(sockets[i]), nullptr, i < proxy_protocol.size() && proxy_protocol[i]});
+  }
+}
+
+bool Acceptor::takes_proxy_protocol(int fd) const {
+  for (const Listener& listener : listeners_) {
+    if (listener.socket.get() == fd) return listener.proxy_protocol;
+  }
+  return false;
 }
 
 bool Acceptor::start() {
@@ -84,7 +95,8 @@ void Acceptor::accept_from(int fd) {
     }
     // TCP_NODELAY comes from the listening socket (listen_sockets.cc).
     on_client_(socks4::UniqueFd(client),
-               Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)));
+               Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&address)),
+               takes_proxy_protocol(fd));
     return;
   }
 }

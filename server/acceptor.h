@@ -22,10 +22,14 @@ void reject_at_once(int client);
 
 class Acceptor {
  public:
-  using OnClient = std::function<void(socks4::UniqueFd client, const Endpoint& peer)>;
+  // `proxy_protocol`: the client came on a listener whose connections start with a PROXY
+  // header (`listen ... proxy_protocol`).
+  using OnClient =
+      std::function<void(socks4::UniqueFd client, const Endpoint& peer, bool proxy_protocol)>;
 
+  // `proxy_protocol[i]` marks sockets[i] (missing entries: false).
   Acceptor(event_base* base, std::vector<socks4::UniqueFd> sockets, DescriptorReserve& reserve,
-           OnClient on_client);
+           OnClient on_client, const std::vector<bool>& proxy_protocol = {});
   Acceptor(const Acceptor&) = delete;
   Acceptor& operator=(const Acceptor&) = delete;
 
@@ -35,8 +39,10 @@ class Acceptor {
   struct Listener {
     socks4::UniqueFd socket;
     EventPtr event;
+    bool proxy_protocol = false;
   };
   static void on_readable(evutil_socket_t fd, short, void* arg);
+  bool takes_proxy_protocol(int fd) const;
   static void on_resume(evutil_socket_t, short, void* arg);
   void accept_from(int fd);
   // Accepts one waiting client on a reserve descriptor and answers it 91; false if the

@@ -73,12 +73,14 @@ bool bind_listen_sockets(const std::vector<socks4::conf::ListenAddress>& address
       entry.sockets.push_back(std::move(fd));
     }
     entry.endpoint = endpoint;
+    entry.proxy_protocol = listen.proxy_protocol;
     bound->push_back(std::move(entry));
   }
   return true;
 }
 
 bool adopt_listen_sockets(const std::vector<int>& passed, int copies,
+                          const std::vector<socks4::conf::ListenAddress>& configured,
                           std::vector<BoundAddress>* bound, std::string* error) {
   for (int fd : passed) {
     socks4::UniqueFd owned(fd);
@@ -105,6 +107,15 @@ bool adopt_listen_sockets(const std::vector<int>& passed, int copies,
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     BoundAddress entry;
     entry.endpoint = endpoint;
+    for (const auto& listen : configured) {
+      Endpoint wanted;
+      wanted.family = endpoint.family;
+      wanted.port = listen.port;
+      if (listen.proxy_protocol && listen.port == endpoint.port &&
+          inet_pton(endpoint.family, listen.host.c_str(), wanted.address.data()) == 1 &&
+          wanted.address == endpoint.address)
+        entry.proxy_protocol = true;
+    }
     for (int i = 1; i < copies; ++i) {
       socks4::UniqueFd copy(fcntl(fd, F_DUPFD_CLOEXEC, 0));
       if (!copy) {

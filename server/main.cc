@@ -67,6 +67,7 @@ std::string listen_text(const std::vector<socks4::conf::ListenAddress>& addresse
     if (!text.empty()) text += " ";
     bool v6 = address.host.find(':') != std::string::npos;
     text += (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+    if (address.proxy_protocol) text += " proxy_protocol";
   }
   return text;
 }
@@ -162,7 +163,8 @@ int Server::run() {
   // Socket activation: systemd's sockets replace `listen` and -l.
   const std::vector<int> passed = service_manager::passed_sockets();
   if (!passed.empty()) {
-    if (!adopt_listen_sockets(passed, threads, &bound, &error)) return fail(kExitListen, error);
+    if (!adopt_listen_sockets(passed, threads, config_.settings.listen, &bound, &error))
+      return fail(kExitListen, error);
   } else if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
     return fail(kExitListen, error);
   }
@@ -191,8 +193,13 @@ int Server::run() {
   context_.config.store(make_active_config(std::move(config_), source));
   for (int i = 0; i < threads; ++i) {
     std::vector<socks4::UniqueFd> sockets;
-    for (auto& address : bound) sockets.push_back(std::move(address.sockets[i]));
-    workers_.push_back(std::make_unique<Worker>(context_, i, std::move(sockets)));
+    std::vector<bool> proxy_protocol;
+    for (auto& address : bound) {
+      sockets.push_back(std::move(address.sockets[i]));
+      proxy_protocol.push_back(address.proxy_protocol);
+    }
+    workers_.push_back(
+        std::make_unique<Worker>(context_, i, std::move(sockets), std::move(proxy_protocol)));
     if (!workers_.back()->init(&error)) {
       return fail(kExitConfig, error);
     }
@@ -216,8 +223,9 @@ int Server::run() {
   // tests take this line to mean sockd is ready (a SIGHUP before it could have killed sockd).
   std::string addresses;
   for (const auto& address : bound) {
-    log::info("listening on %s%s", address.endpoint.to_string().c_str(),
-              passed.empty() ? "" : " (socket from systemd)");
+    log::info("listening on %s%s%s", address.endpoint.to_string().c_str(),
+              passed.empty() ? "" : " (socket from systemd)",
+              address.proxy_protocol ? " (PROXY protocol)" : "");
     addresses += (addresses.empty() ? "" : " ") + address.endpoint.to_string();
   }
   for (auto& worker : workers_) worker->start();

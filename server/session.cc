@@ -81,6 +81,11 @@ void Session::read_request(bool before_registration) {
       client_->readable = false;
       return;
     }
+    if (n <= 0 && health_check_ && !request_started_) {
+      log::debug("%s health check (PROXY LOCAL) closed", peer_text_.c_str());
+      end();
+      return;
+    }
     if (n < 0) {
       drop(std::string("read failed during negotiation: ") + strerror(errno) + " -> closed");
       return;
@@ -89,6 +94,7 @@ void Session::read_request(bool before_registration) {
       drop("closed the connection before completing a request -> closed");
       return;
     }
+    request_started_ = true;
     size_t consumed = 0;
     switch (parser_.feed({buffer_.data(), static_cast<size_t>(n)}, &consumed)) {
       case socks4::ParseStatus::kNeedMore:

@@ -39,6 +39,13 @@ class Session : private WatchedSocket::Handler {
   Session& operator=(const Session&) = delete;
 
   void start(std::list<Session>::iterator self);
+  // The client came through a load balancer (PROXY header) and reached it at `reached`: the
+  // identd query names that port as the server's. Without `reached` (LOCAL, UNKNOWN) it is
+  // the balancer itself, a health check: closing before a request is logged only with -d.
+  void set_proxied(const std::optional<Endpoint>& reached) {
+    proxied_destination_ = reached;
+    health_check_ = !reached;
+  }
 
  private:
   // Room for the request plus what a client sends right after it; more waits in the kernel.
@@ -108,6 +115,9 @@ class Session : private WatchedSocket::Handler {
   WatchedSocketPtr client_;
   Endpoint peer_;
   std::string peer_text_;
+  std::optional<Endpoint> proxied_destination_;
+  bool health_check_ = false;
+  bool request_started_ = false;  // some byte of the request has arrived
   Phase phase_ = Phase::kRequest;
   socks4::RequestParser parser_;
   EventPtr timer_;

@@ -14,7 +14,10 @@
 namespace sockd {
 
 void Session::ask_identd() {
-  const Endpoint local = local_endpoint(client_fd());
+  Endpoint local = local_endpoint(client_fd());
+  // Behind a balancer the client's connection ended on the balancer's port: that is the one
+  // its identd knows. The query still leaves from sockd's own address.
+  if (proxied_destination_ && local.family != AF_UNSPEC) local.port = proxied_destination_->port;
   if (local.family == AF_UNSPEC) {
     IdentdResult result;
     result.failure = std::string("cannot read the local address: ") + strerror(errno);

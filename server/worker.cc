@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,10 +20,12 @@ constexpr uint32_t kBufferSize = 128 << 10;
 
 }  // namespace
 
-Worker::Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets)
+Worker::Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets,
+               std::vector<bool> proxy_protocol)
     : context_(context),
       index_(index),
       listen_sockets_(std::move(listen_sockets)),
+      proxy_protocol_(std::move(proxy_protocol)),
       pools_{context.use_splice, PipePool(kIdlePipes, kPipeSize),
              BufferPool(kIdleBuffers, kBufferSize)} {}
 
@@ -30,6 +33,7 @@ Worker::~Worker() {
   join();
   // Connections go before the resolver (their lookups cancel into it) and the base.
   acceptor_.reset();
+  handshakes_.clear();
   sessions_.clear();
   relays_.clear();
   // Cancelled lookups may have deferred callbacks that free their tokens: let them run.
@@ -78,10 +82,16 @@ bool Worker::init(std::string* error) {
     *error = "cannot register the control event";
     return false;
   }
-  acceptor_.emplace(base_.get(), std::move(listen_sockets_), context_.descriptor_reserve,
-                    [this](socks4::UniqueFd client, const Endpoint& peer) {
-                      accept_client(std::move(client), peer);
-                    });
+  acceptor_.emplace(
+      base_.get(), std::move(listen_sockets_), context_.descriptor_reserve,
+      [this](socks4::UniqueFd client, const Endpoint& peer, bool proxy_protocol) {
+        if (proxy_protocol) {
+          accept_balancer(std::move(client), peer);
+        } else {
+          accept_client(std::move(client), peer);
+        }
+      },
+      proxy_protocol_);
   if (!acceptor_->start()) {
     *error = "cannot register the listening sockets";
     return false;
@@ -157,7 +167,35 @@ const timeval* Worker::timeout(int seconds) {
   return &it->second;
 }
 
-void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
+void Worker::accept_balancer(socks4::UniqueFd connection, const Endpoint& balancer) {
+  auto active = context_.config.load();
+  const auto& settings = active->config.settings;
+  const socks4::IpAddress address = balancer.rule_address();
+  const bool listed = std::any_of(settings.proxy_from.begin(), settings.proxy_from.end(),
+                                  [&](const auto& mask) { return mask.matches(address); });
+  if (!listed) {
+    // Its header is not read: anyone else could claim any client address.
+    log::info("%s refused: not in proxy_from (a proxy_protocol listener) -> rejected",
+              balancer.to_string().c_str());
+    reject_at_once(connection.get());
+    return;
+  }
+  auto handshake = handshakes_.emplace(handshakes_.end(), *this, std::move(connection), balancer,
+                                       settings.negotiate_timeout_s);
+  handshake->start(handshake);  // may end the handshake at once
+}
+
+void Worker::accept_proxied(socks4::UniqueFd client, const Endpoint& peer,
+                            const std::optional<Endpoint>& reached) {
+  accept_client(std::move(client), peer, true, reached);
+}
+
+void Worker::end_handshake(std::list<ProxyHandshake>::iterator handshake) {
+  handshakes_.erase(handshake);
+}
+
+void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied,
+                           const std::optional<Endpoint>& reached) {
   auto active = context_.config.load();
   int limit = active->config.settings.max_connections;
   if (limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
@@ -176,6 +214,7 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer) {
   ClientSlot slot(context_.open_clients, std::move(*source));
   auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
                                    std::move(active), std::move(slot));
+  if (proxied) session->set_proxied(reached);
   session->start(session);  // may end the session at once
 }
 

@@ -16,6 +16,7 @@
 #include "bind_waiter.h"
 #include "libevent_ptr.h"
 #include "pools.h"
+#include "proxy_handshake.h"
 #include "relay.h"
 #include "server_context.h"
 #include "session.h"
@@ -25,7 +26,9 @@ namespace sockd {
 
 class Worker {
  public:
-  Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets);
+  // `proxy_protocol[i]`: listen_sockets[i] is a `listen ... proxy_protocol` listener.
+  Worker(ServerContext& context, int index, std::vector<socks4::UniqueFd> listen_sockets,
+         std::vector<bool> proxy_protocol = {});
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();
@@ -50,11 +53,22 @@ class Worker {
   void start_relay(Relay::Params params);
   void end_session(std::list<Session>::iterator session);
   void end_relay(std::list<Relay>::iterator relay);
+  void end_handshake(std::list<ProxyHandshake>::iterator handshake);
+  // A client whose PROXY header has been read: `client` is the address it reports (the
+  // balancer's own for LOCAL/UNKNOWN), `reached` the address the client reached on the
+  // balancer (none for LOCAL/UNKNOWN).
+  void accept_proxied(socks4::UniqueFd client, const Endpoint& peer,
+                      const std::optional<Endpoint>& reached);
 
  private:
   static void on_control(evutil_socket_t, short, void* arg);
   void run();
-  void accept_client(socks4::UniqueFd client, const Endpoint& peer);
+  // `proxied`: through a load balancer, which `reached` (see accept_proxied).
+  void accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied = false,
+                     const std::optional<Endpoint>& reached = std::nullopt);
+  // A connection on a proxy_protocol listener: from a balancer in proxy_from, its header is
+  // read first; from anyone else it is refused.
+  void accept_balancer(socks4::UniqueFd connection, const Endpoint& balancer);
   void reload_resolver();
   void log_resolver_warnings(const std::vector<std::string>& warnings) const;
   void wake();  // brings on_control() round on this worker's thread (any thread)
@@ -62,7 +76,8 @@ class Worker {
   ServerContext& context_;
   int index_;
   std::vector<socks4::UniqueFd> listen_sockets_;  // until init() hands them to the acceptor
-  socks4::UniqueFd control_;                      // eventfd: stop, reload, BIND wake-ups
+  std::vector<bool> proxy_protocol_;
+  socks4::UniqueFd control_;  // eventfd: stop, reload, BIND wake-ups
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
   BindWakeups bind_wakeups_{[this] { wake(); }};
@@ -73,6 +88,7 @@ class Worker {
   EvdnsBasePtr dns_;
   EventPtr control_event_;
   std::optional<Acceptor> acceptor_;
+  std::list<ProxyHandshake> handshakes_;
   std::list<Session> sessions_;
   std::list<Relay> relays_;
   std::thread thread_;

@@ -14,7 +14,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 15> kDirectives{"listen",
+constexpr std::array<const char*, 16> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -28,7 +28,8 @@ constexpr std::array<const char*, 15> kDirectives{"listen",
                                                   "max_connections_per_source",
                                                   "max_negotiations_per_source",
                                                   "max_binds_per_connection",
-                                                  "max_binds_per_source"};
+                                                  "max_binds_per_source",
+                                                  "proxy_from"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -70,7 +71,33 @@ std::optional<LineError> parse_listen(TokenCursor& cursor, ServerSettings& setti
     return expected(cursor, *problem);
   }
   cursor.take();
+  if (!cursor.at_end()) {
+    if (!equals_ignore_case(cursor.peek().text, "proxy_protocol"))
+      return expected(cursor, "proxy_protocol or end of line after the listen address");
+    address.proxy_protocol = true;
+    cursor.take();
+  }
   settings.listen.push_back(address);
+  return std::nullopt;
+}
+
+// One or more "a.b.c.d/N" or "[IPV6]/N": the load balancers whose PROXY headers are believed.
+std::optional<LineError> parse_proxy_from(TokenCursor& cursor, ServerSettings& settings) {
+  if (cursor.at_end()) return expected(cursor, "a load balancer's address as CIDR (10.0.0.0/8)");
+  while (!cursor.at_end()) {
+    std::string_view text = cursor.peek().text;
+    std::optional<AddressMask> mask;
+    if (text.starts_with('[')) {
+      Ipv6Prefix prefix = parse_ipv6_prefix(text);
+      if (!prefix.value) return expected(cursor, prefix.error);
+      mask = prefix.value;
+    } else {
+      mask = parse_cidr(text);
+    }
+    if (!mask) return expected(cursor, "a CIDR address like 10.0.0.0/8 or [2001:db8::]/32");
+    settings.proxy_from.push_back(*mask);
+    cursor.take();
+  }
   return std::nullopt;
 }
 
@@ -208,6 +235,7 @@ std::optional<LineError> parse_limit_or_auto(TokenCursor& cursor, int& out) {
 std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
+  if (name == "proxy_from") return parse_proxy_from(cursor, settings);
   if (name == "timeout") return parse_timeout(cursor, settings, key);
   if (name == "identd") return parse_identd(cursor, settings);
   if (name == "log") return parse_log(cursor, settings);
@@ -293,7 +321,7 @@ std::optional<LineError> parse_directive(TokenCursor& cursor, int line, Directiv
   std::string key = name;
   if (auto error = parse_value(name, cursor, settings, key)) return error;
   if (!cursor.at_end()) return expected(cursor, "end of line after the " + name + " directive");
-  if (name != "listen") {
+  if (name != "listen" && name != "proxy_from") {
     auto [it, inserted] = seen.emplace(key, line);
     if (!inserted) {
       return LineError{keyword.column,

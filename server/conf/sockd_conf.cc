@@ -25,7 +25,19 @@ class ConfigParser {
   ParseOutcome run(std::string_view text) {
     LineReader lines(text);
     for (std::string_view line; lines.next(line);) {
+      const size_t listeners = config_.settings.listen.size();
       if (auto error = parse_line(line, lines.number())) report(lines.number(), *error);
+      if (config_.settings.listen.size() > listeners &&
+          config_.settings.listen.back().proxy_protocol && proxy_listen_line_ == 0) {
+        proxy_listen_line_ = lines.number();
+        proxy_listen_column_ = static_cast<int>(line.find_first_not_of(" \t")) + 1;
+      }
+    }
+    // Believing a PROXY header from anyone would let any client choose its address.
+    if (proxy_listen_line_ != 0 && config_.settings.proxy_from.empty()) {
+      report(proxy_listen_line_,
+             {proxy_listen_column_,
+              "listen ... proxy_protocol needs proxy_from (the load balancers' addresses)"});
     }
     ParseOutcome outcome;
     if (errors_.empty()) {
@@ -104,6 +116,8 @@ class ConfigParser {
   RuleSyntaxContext rule_context_;
   Config config_;
   DirectivesSeen directives_seen_;
+  int proxy_listen_line_ = 0;  // the first `listen ... proxy_protocol`
+  int proxy_listen_column_ = 0;
   std::vector<ParseDiagnostic> errors_;
   size_t suppressed_ = 0;
 };

@@ -50,6 +50,9 @@ struct Rule {
 struct ListenAddress {
   std::string host;  // numeric IPv4 or IPv6 (no brackets)
   uint16_t port = 1080;
+  // The connections start with a PROXY protocol header (v1 or v2) from a load balancer in
+  // proxy_from; rules, identd, limits and logs then see the client address it reports.
+  bool proxy_protocol = false;
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
@@ -59,7 +62,11 @@ enum class LogTarget { kAuto, kStderr, kSyslog, kFile };
 enum class LogFormat { kText, kJson };
 
 // Directives (one per line, a keyword then values), all optional:
-//   listen ADDR[:PORT]            repeatable; IPv6 as [addr]:port; default 127.0.0.1:1080
+//   listen ADDR[:PORT] [proxy_protocol]  repeatable; IPv6 as [addr]:port; default
+//                                 127.0.0.1:1080; proxy_protocol: clients come through a load
+//                                 balancer that sends a PROXY header (needs proxy_from)
+//   proxy_from CIDR...            repeatable; the load balancers a proxy_protocol listener takes
+//                                 connections from (10.0.0.0/8, [2001:db8::]/32)
 //   timeout negotiate SECONDS     complete the request within this (default 30)
 //   timeout connect SECONDS       outbound/inbound establishment limit (default 120)
 //   timeout idle SECONDS          close a relay idle this long; 0 = never (default 0)
@@ -107,6 +114,7 @@ struct ServerSettings {
   int max_negotiations_per_source = kAutoLimit;
   int max_binds_per_connection = 4;
   int max_binds_per_source = 32;
+  std::vector<AddressMask> proxy_from;
 };
 
 struct Config {

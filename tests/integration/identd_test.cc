@@ -214,3 +214,36 @@ TEST_F(IdentdTest, CommandLineFlagsSetTheGlobalMode) {
 
 }  // namespace
 }  // namespace socks4::test
+
+namespace socks4::test {
+namespace {
+
+// Behind a load balancer (PROXY header from 127.0.0.2, a proxy_from address) the query goes
+// to the client the header reports, and names the ports of the client's own connection: its
+// port and the one it reached on the balancer.
+TEST_F(IdentdTest, ProxiedClientIsAskedAtTheReportedAddress) {
+  identd_ = std::make_unique<ScriptedIdentd>("127.0.0.5", answering("alice"));
+  ASSERT_TRUE(identd_->listening());
+  SockdOptions options = with_config(
+      "listen 127.0.0.1:0 proxy_protocol\nproxy_from 127.0.0.2/32\nidentd strict\n"
+      "permit 127.0.0.0/8\n");
+  options.listen.clear();
+  sockd_ = std::make_unique<SockdProcess>(options);
+  ASSERT_TRUE(sockd_->start()) << sockd_->error();
+  UniqueFd fd = connect_tcp_from("127.0.0.2", "127.0.0.1", sockd_->port(), kLogBound, kIoTimeout);
+  ASSERT_TRUE(fd);
+  const std::string header = "PROXY TCP4 127.0.0.5 127.0.0.9 40000 1081\r\n";
+  ASSERT_TRUE(send_all(fd.get(), header));
+  ASSERT_TRUE(send_all(fd.get(), connect_request("127.0.0.1", echo_->port(), "alice")));
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
+  ASSERT_EQ(identd_->queries(), 1);
+  EXPECT_EQ(identd_->query_lines()[0], "40000 , 1081");
+  EXPECT_EQ(identd_->query_sources()[0], "127.0.0.1");
+  EXPECT_TRUE(sockd_->wait_for_log("127.0.0.5:40000 identd: user alice", kLogBound))
+      << sockd_->log();
+}
+
+}  // namespace
+}  // namespace socks4::test

@@ -362,6 +362,53 @@ TEST(SockdLifecycle, SocketActivationServesOnThePassedSocket) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
+// A passed socket bound where a `listen ... proxy_protocol` line says takes PROXY headers: the
+// rules see the client the header reports, and a request without a header is refused.
+TEST(SockdLifecycle, SocketActivationTakesProxyHeadersWhereListenSays) {
+  UniqueFd passed = bind_loopback(true);
+  ASSERT_TRUE(passed);
+  const uint16_t port = local_port(passed.get());
+  ASSERT_EQ(fcntl(passed.get(), F_SETFD, 0), 0);
+  TempDir dir;
+  const std::string conf = dir.write("sockd.conf", "listen 127.0.0.1:" + std::to_string(port) +
+                                                       " proxy_protocol\n"
+                                                       "proxy_from 127.0.0.0/8\n"
+                                                       "permit 10.0.0.0/8\n");
+  const std::string fd = std::to_string(passed.get());
+  const std::string move_to_3 = passed.get() == 3 ? "" : " 3<&" + fd + " " + fd + "<&-";
+  LaunchOptions launch;
+  launch.argv = {"/bin/sh", "-c",
+                 "export LISTEN_PID=$$ LISTEN_FDS=1; exec '" + sockd_binary() + "' -F -t 2 -f '" +
+                     conf + "'" + move_to_3};
+  launch.stderr_path = dir.file("stderr");
+  ChildProcess sockd(launch);
+  passed.reset();
+  ASSERT_TRUE(wait_until([&] {
+    return read_text_file(dir.file("stderr")).find("listening on") != std::string::npos;
+  })) << read_text_file(dir.file("stderr"));
+  EXPECT_NE(read_text_file(dir.file("stderr")).find("(socket from systemd) (PROXY protocol)"),
+            std::string::npos)
+      << read_text_file(dir.file("stderr"));
+  LoopbackServer echo(echo_handler);
+  const std::string header = "PROXY TCP4 10.7.7.7 127.0.0.1 40000 1080\r\n";
+  std::vector<uint8_t> request(header.begin(), header.end());
+  const std::vector<uint8_t> connect = connect_request("127.0.0.1", echo.port());
+  request.insert(request.end(), connect.begin(), connect.end());
+  UniqueFd relay = open_relay(port, request);
+  ASSERT_TRUE(relay) << read_text_file(dir.file("stderr"));
+  EXPECT_TRUE(echoes(relay.get(), "hi"));
+  std::optional<Reply> reply;
+  EXPECT_FALSE(open_relay(port, connect, &reply));
+  ASSERT_TRUE(reply) << read_text_file(dir.file("stderr"));
+  EXPECT_EQ(reply->code, ReplyCode::kRejected);
+  ASSERT_TRUE(sockd.signal(SIGTERM));
+  auto status = sockd.wait(kBound);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_NE(read_text_file(dir.file("stderr")).find("10.7.7.7:40000 CONNECT"), std::string::npos)
+      << read_text_file(dir.file("stderr"));
+}
+
 // The shipped units, with ExecStart pointing at this build's sockd, pass systemd-analyze verify
 // without a single warning (it exits 0 even on unknown keys). systemd is one of TEST_PKGS.
 TEST(SockdLifecycle, ShippedUnitsPassSystemdAnalyzeVerify) {

@@ -29,7 +29,7 @@ FirewallBed::FirewallBed() {
 }
 
 FirewallBed::~FirewallBed() {
-  sockd_.reset();
+  sockds_.clear();
   servers_.clear();
   if (bed_) bed_->down();
 }
@@ -67,19 +67,25 @@ bool FirewallBed::start_wan_http(const std::string& directory, const std::string
 }
 
 bool FirewallBed::start_sockd(const std::string& rules) {
+  return start_another_sockd("listen " + kSockdAddress + "\n" + rules);
+}
+
+bool FirewallBed::start_another_sockd(const std::string& config) {
   if (!usable()) return false;
   SockdOptions options;
   options.command_prefix = Testbed::in(bed_->fw(), {});
   options.listen = "";  // from the config's listen directive
-  options.full_config = "listen " + kSockdAddress + "\nhosts_file " + bed_->fw_hosts_file() +
-                        "\nresolv_conf " + bed_->fw_resolv_conf() + "\n" + rules;
-  sockd_ = std::make_unique<SockdProcess>(options);
-  if (!sockd_->start()) return fail("sockd in fw did not start: " + sockd_->error());
+  options.full_config = "hosts_file " + bed_->fw_hosts_file() + "\nresolv_conf " +
+                        bed_->fw_resolv_conf() + "\n" + config;
+  sockds_.push_back(std::make_unique<SockdProcess>(options));
+  if (!sockds_.back()->start())
+    return fail("sockd in fw did not start: " + sockds_.back()->error());
   return true;
 }
 
 void FirewallBed::print_sockd_log() const {
-  if (sockd_) std::cerr << "--- sockd stderr:\n" << sockd_->log() << "---\n";
+  for (size_t i = 0; i < sockds_.size(); ++i)
+    std::cerr << "--- sockd " << i << " stderr:\n" << sockds_[i]->log() << "---\n";
 }
 
 }  // namespace socks4::test

@@ -61,9 +61,14 @@ class FirewallBed {
   // Starts sockd on fw, listening on kSockdAddress with fw's hosts file and resolver, followed
   // by `rules` (directives and rules).
   bool start_sockd(const std::string& rules = kPermitLan);
-  SockdProcess& sockd() { return *sockd_; }
-  bool has_sockd() const { return sockd_ != nullptr; }
-  // To stderr, for a failed test's context.
+  // Starts one more sockd on fw (a fleet behind a load balancer): `config` holds its listen
+  // lines, directives and rules; fw's hosts file and resolver come first. sockd(i) is the i-th
+  // started, start_sockd()'s included.
+  bool start_another_sockd(const std::string& config);
+  SockdProcess& sockd(size_t i = 0) { return *sockds_.at(i); }
+  size_t sockd_count() const { return sockds_.size(); }
+  bool has_sockd() const { return !sockds_.empty(); }
+  // To stderr, for a failed test's context (every sockd's).
   void print_sockd_log() const;
 
  private:
@@ -72,7 +77,7 @@ class FirewallBed {
   std::unique_ptr<Testbed> bed_;
   std::unique_ptr<TempDir> files_;
   std::vector<std::unique_ptr<ChildProcess>> servers_;
-  std::unique_ptr<SockdProcess> sockd_;
+  std::vector<std::unique_ptr<SockdProcess>> sockds_;
   std::string skip_reason_;
   std::string error_;
 };

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
             "identd, log, log_format, user, threads, resolv_conf, hosts_file, max_connections, "
             "bind_requires_connect, max_connections_per_source, "
             "max_negotiations_per_source, max_binds_per_connection, "
-            "max_binds_per_source), found \"allow\""},
+            "max_binds_per_source, proxy_from), found \"allow\""},
         ErrorCase{"  \tpermit 10.0.0.0/8 eq 80\x01",
                   "sockd.conf:1:27: expected text, found the control character \"\\x01\""},
         ErrorCase{"#NO_IDENTD:   ",
@@ -130,8 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "sockd.conf:1:8: expected an IPv6 address inside [ ], found "
                   "\"[127.0.0.1]:1080\""},
         ErrorCase{"listen 127.0.0.1 1081",
-                  "sockd.conf:1:18: expected end of line after the listen directive, found "
-                  "\"1081\""},
+                  "sockd.conf:1:18: expected proxy_protocol or end of line after the listen "
+                  "address, found \"1081\""},
         ErrorCase{"timeout",
                   "sockd.conf:1:8: expected negotiate, connect, idle, identd or shell after "
                   "timeout, found end of line"},
