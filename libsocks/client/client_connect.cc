@@ -9,6 +9,7 @@
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_registry.h"
 #include "socks4/client_socket.h"
@@ -113,6 +114,18 @@ bool is_loopback_address(const sockaddr* address, socklen_t length) {
          IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
 }
 
+Notice denial_notice(const ClientContext& ctx, const RouteDecision& decision,
+                     const RouteQuery& query) {
+  Notice notice;
+  notice.kind = NoticeKind::kRuleDenied;
+  notice.destination = destination_text(query.name, query.ip.value_or(0), query.port);
+  notice.server = ctx.env.conf_path;
+  if (decision.rule) notice.server += " line " + std::to_string(decision.rule->line);
+  notice.reason =
+      decision.rule && decision.rule->action == RouteAction::kDeny ? "deny line" : decision.reason;
+  return notice;
+}
+
 // The one routing decision of a connect: by name (`query.name`) or by address.
 Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
   std::shared_ptr<const ClientContext> ctx = context();
@@ -127,6 +140,8 @@ Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address,
             decision.rule ? decision.rule->line : 0);
   switch (decision.action) {
     case RouteAction::kDeny:
+      // Unusable settings were reported once, when they were read.
+      if (ctx->refusal.empty()) notify(denial_notice(*ctx, decision, asked));
       return failed_outcome(ECONNREFUSED, Route::kRefused);
     case RouteAction::kDirect:
       if (!asked.ip) return connect_directly_by_name(fd, asked.name, asked.port);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "socks4/client_log.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_unreachable.h"
 
 namespace socks4::client {
@@ -45,6 +46,7 @@ std::shared_ptr<const ClientContext> build_process_context() {
   std::vector<std::string> problems;
   auto built = std::make_shared<ClientContext>(build_context(read_environment(), problems));
   set_debug_enabled(built->env.debug);
+  set_quiet(built->env.quiet);
   if (built->env.banner) {
     error_log("SOCKS 4/4a client library %s", SOCKS4_VERSION);
   }
@@ -97,6 +99,7 @@ void replace_context(ClientContext replacement) {
   auto fresh = std::make_shared<const ClientContext>(std::move(replacement));
   std::lock_guard lock(g_mutex);
   set_debug_enabled(fresh->env.debug);
+  set_quiet(fresh->env.quiet);
   g_context = std::move(fresh);
   unreachable_servers().clear_all();  // the servers may be others now
 }

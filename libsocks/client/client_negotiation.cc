@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "socks4/client_log.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_sys.h"
 #include "socks4/client_unreachable.h"
 #include "socks4/errno_result.h"
@@ -48,6 +49,20 @@ void fill_address(ServerEndpoint& server, int family) {
     four->sin_addr.s_addr = htonl(server.ipv4);
     server.length = sizeof(sockaddr_in);
   }
+}
+
+// What the user is told when this request fails (client_notice.h).
+Notice notice_for(NoticeKind kind, std::span<const uint8_t> request, std::string server,
+                  std::string reason) {
+  RequestParse parsed = parse_request(request);
+  Notice notice;
+  notice.kind = kind;
+  notice.command = parsed.request.command;
+  notice.destination = destination_text(
+      parsed.request.hostname, parsed.request.is_4a() ? 0 : parsed.request.ip, parsed.request.port);
+  notice.server = std::move(server);
+  notice.reason = std::move(reason);
+  return notice;
 }
 
 }  // namespace
@@ -152,7 +167,14 @@ Progress Negotiation::next_server(int fd, int error) {
   debug_log("fd %d: SOCKS server %s unreachable: %s", fd, failed.label.c_str(),
             std::strerror(error));
   unreachable_servers().mark(failed.ipv4, failed.port, Clock::now());
-  if (index_ + 1 >= servers_.size()) return fail(error);
+  if (index_ + 1 >= servers_.size()) {
+    std::string tried;
+    for (const ServerEndpoint& server : servers_) {
+      tried += (tried.empty() ? "" : ", ") + server.label;
+    }
+    notify(notice_for(NoticeKind::kServerUnreachable, request_, tried, std::strerror(error)));
+    return fail(error);
+  }
   ++index_;
   // Dissolve the failed (or still pending) attempt so the socket can connect again.
   sockaddr unspec{};
@@ -217,6 +239,8 @@ Progress Negotiation::read_reply(int fd) {
   if (parsed.reply.code != ReplyCode::kGranted) {
     debug_log("fd %d: SOCKS server %s answered %d", fd, server().label.c_str(),
               static_cast<int>(parsed.reply.code));
+    notify(notice_for(NoticeKind::kServerRefused, request_, server().label,
+                      reply_reason(parsed.reply.code)));
     return fail(errno_for_reply(parsed.reply.code));
   }
   if (step_ == Step::kFirstReply && is_bind()) {
