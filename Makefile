@@ -44,9 +44,9 @@ comma    := ,
 CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 
 # libsocks/ by audience: core/ (wire codec, name policy, the remote-name table), conf/ (the NEC
-# line syntax and socks.conf), client/ (the runtime behind socks.h). sockd's own grammar and the
-# text it handles for its rules (shell templates, identd answers) live in server/conf/ and go
-# into libsockd.a only: libsocks.so and libsocksify.so never carry them.
+# line syntax and socks.conf, and the shell-command %-substitution both files share), client/
+# (the runtime behind socks.h). sockd's own grammar and the identd answers it parses live in
+# server/conf/ and go into libsockd.a only: libsocks.so and libsocksify.so never carry them.
 LIBSOCKS_SRCS := $(wildcard libsocks/*/*.cc)
 SOCKD_CONF_SRCS := $(wildcard server/conf/*.cc)
 SERVER_SRCS   := $(wildcard server/*.cc) $(SOCKD_CONF_SRCS)
