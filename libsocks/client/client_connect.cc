@@ -12,6 +12,7 @@
 #include "socks4/client_notice.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_registry.h"
+#include "socks4/client_shell.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
 
@@ -138,6 +139,10 @@ Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address,
                                                       : "sockd",
             ctx->refusal.empty() ? decision.reason : ctx->refusal.c_str(),
             decision.rule ? decision.rule->line : 0);
+  if (decision.rule && !decision.rule->shell_command.empty()) {
+    run_rule_command(*decision.rule, client_shell_values(Command::kConnect, asked.name, asked.ip,
+                                                         asked.port, ctx->env.username));
+  }
   switch (decision.action) {
     case RouteAction::kDeny:
       // Unusable settings were reported once, when they were read.
