@@ -2,6 +2,7 @@
 // register the socket (docs/ARCHITECTURE.md, "Path of one preload connect()").
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <syslog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "socks4/client_shell.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
+#include "socks4/client_syslog.h"
 
 namespace socks4::client {
 namespace {
@@ -127,6 +129,19 @@ Notice denial_notice(const ClientContext& ctx, const RouteDecision& decision,
   return notice;
 }
 
+// "CONNECT to 198.51.100.2:25 through sockd (/etc/socks.conf line 4)", for SOCKS_SYSLOG.
+std::string route_line(const ClientContext& ctx, const RouteDecision& decision,
+                       const RouteQuery& query) {
+  std::string line = "CONNECT to " + destination_text(query.name, query.ip.value_or(0), query.port);
+  line += decision.action == RouteAction::kDeny     ? " denied ("
+          : decision.action == RouteAction::kDirect ? " direct ("
+                                                    : " through sockd (";
+  if (!ctx.refusal.empty()) return line + ctx.refusal + ")";
+  if (decision.rule)
+    return line + ctx.env.conf_path + " line " + std::to_string(decision.rule->line) + ")";
+  return line + decision.reason + ")";
+}
+
 // The one routing decision of a connect: by name (`query.name`) or by address.
 Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
   std::shared_ptr<const ClientContext> ctx = context();
@@ -139,6 +154,7 @@ Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address,
                                                       : "sockd",
             ctx->refusal.empty() ? decision.reason : ctx->refusal.c_str(),
             decision.rule ? decision.rule->line : 0);
+  if (syslog_enabled()) syslog_decision(LOG_INFO, route_line(*ctx, decision, asked));
   if (decision.rule && !decision.rule->shell_command.empty()) {
     run_rule_command(*decision.rule, client_shell_values(Command::kConnect, asked.name, asked.ip,
                                                          asked.port, ctx->env.username));

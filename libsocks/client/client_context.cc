@@ -7,6 +7,7 @@
 
 #include "socks4/client_log.h"
 #include "socks4/client_notice.h"
+#include "socks4/client_syslog.h"
 #include "socks4/client_unreachable.h"
 
 namespace socks4::client {
@@ -47,6 +48,7 @@ std::shared_ptr<const ClientContext> build_process_context() {
   auto built = std::make_shared<ClientContext>(build_context(read_environment(), problems));
   set_debug_enabled(built->env.debug);
   set_quiet(built->env.quiet);
+  set_syslog_enabled(built->env.syslog);
   if (built->env.banner) {
     error_log("SOCKS 4/4a client library %s", SOCKS4_VERSION);
   }
@@ -100,6 +102,7 @@ void replace_context(ClientContext replacement) {
   std::lock_guard lock(g_mutex);
   set_debug_enabled(fresh->env.debug);
   set_quiet(fresh->env.quiet);
+  set_syslog_enabled(fresh->env.syslog);
   g_context = std::move(fresh);
   unreachable_servers().clear_all();  // the servers may be others now
 }

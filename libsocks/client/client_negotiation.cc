@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <syslog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "socks4/client_log.h"
 #include "socks4/client_notice.h"
 #include "socks4/client_sys.h"
+#include "socks4/client_syslog.h"
 #include "socks4/client_unreachable.h"
 #include "socks4/errno_result.h"
 
@@ -244,11 +246,21 @@ Progress Negotiation::read_reply(int fd) {
     return fail(errno_for_reply(parsed.reply.code));
   }
   if (step_ == Step::kFirstReply && is_bind()) {
+    if (syslog_enabled()) {
+      Notice granted = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
+      syslog_decision(LOG_INFO,
+                      "sockd " + granted.server + " granted BIND to " + granted.destination);
+    }
     first_reply_ = parsed.reply;
     bound_ = true;
     step_ = Step::kSecondReply;
     set_deadline(timeouts_.accept_ms);
     return Progress::kPending;
+  }
+  if (step_ == Step::kFirstReply && syslog_enabled()) {
+    Notice granted = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
+    syslog_decision(LOG_INFO, "sockd " + granted.server + " granted " +
+                                  (is_bind() ? "BIND" : "CONNECT") + " to " + granted.destination);
   }
   (step_ == Step::kFirstReply ? first_reply_ : second_reply_) = parsed.reply;
   step_ = Step::kDone;

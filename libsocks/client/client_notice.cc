@@ -2,9 +2,12 @@
 #include "socks4/client_notice.h"
 
 #include <arpa/inet.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "socks4/client_syslog.h"
 
 namespace socks4::client {
 namespace {
@@ -16,7 +19,9 @@ constexpr size_t kMaxLine = 1024;
 constexpr size_t kProgramSize = 32;
 std::array<std::atomic<char>, kProgramSize> g_program{};
 
-std::string program_name() {
+}  // namespace
+
+std::string notice_program() {
   std::string out;
   for (size_t i = 0; i + 1 < kProgramSize; ++i) {
     char c = g_program[i].load(std::memory_order_relaxed);
@@ -25,6 +30,8 @@ std::string program_name() {
   }
   return out.empty() ? "libsocks" : out;
 }
+
+namespace {
 
 // A host name from a program or a reply may hold any byte: none may start a line of its own or
 // move the terminal's cursor.
@@ -128,11 +135,15 @@ bool NoticeMemory::first_time(std::string_view key) {
 
 void notify(const Notice& notice) {
   const int saved_errno = errno;  // telling the user must never change what the program sees
+  if (syslog_enabled()) {
+    std::string line = format_notice("", notice);  // ": ...\n"
+    syslog_decision(LOG_NOTICE, std::string_view(line).substr(2, line.size() - 3));
+  }
   if (!g_quiet.load(std::memory_order_relaxed)) {
     const std::string key = std::to_string(static_cast<int>(notice.kind)) + "\n" +
                             notice.destination + "\n" + notice.reason;
     if (said().first_time(key)) {
-      const std::string line = format_notice(program_name(), notice);
+      const std::string line = format_notice(notice_program(), notice);
       ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
       (void)ignored;
     }

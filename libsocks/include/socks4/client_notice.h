@@ -53,8 +53,8 @@ class NoticeMemory {
   std::atomic<size_t> next_{0};
 };
 
-// Says `notice` on stderr, once per destination and reason, unless SOCKS_QUIET is set. Keeps
-// errno.
+// Says `notice` on stderr, once per destination and reason, unless SOCKS_QUIET is set; and to
+// syslog every time under SOCKS_SYSLOG (client_syslog.h). Keeps errno.
 void notify(const Notice& notice);
 
 // SOCKS_QUIET, from the process's context (set when it is built or replaced).
@@ -62,5 +62,6 @@ void set_quiet(bool quiet);
 
 // The name notices start with: "libsocks" unless the preload library says "socksify".
 void set_notice_program(const char* name);
+std::string notice_program();
 
 }  // namespace socks4::client
