@@ -53,7 +53,8 @@ void fill_address(ServerEndpoint& server, int family) {
   }
 }
 
-// What the user is told when this request fails (client_notice.h).
+// What the user is told about this request (client_notice.h); `kind` is ignored by SOCKS_SYSLOG's
+// grant line, which takes only the server and the destination.
 Notice notice_for(NoticeKind kind, std::span<const uint8_t> request, std::string server,
                   std::string reason) {
   RequestParse parsed = parse_request(request);
@@ -245,22 +246,18 @@ Progress Negotiation::read_reply(int fd) {
                       reply_reason(parsed.reply.code)));
     return fail(errno_for_reply(parsed.reply.code));
   }
+  if (step_ == Step::kFirstReply && syslog_enabled()) {
+    // The grant, for SOCKS_SYSLOG (a BIND's second reply is the connection it waited for).
+    const Notice asked = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
+    syslog_decision(LOG_INFO, "sockd " + asked.server + " granted " +
+                                  (is_bind() ? "BIND" : "CONNECT") + " to " + asked.destination);
+  }
   if (step_ == Step::kFirstReply && is_bind()) {
-    if (syslog_enabled()) {
-      Notice granted = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
-      syslog_decision(LOG_INFO,
-                      "sockd " + granted.server + " granted BIND to " + granted.destination);
-    }
     first_reply_ = parsed.reply;
     bound_ = true;
     step_ = Step::kSecondReply;
     set_deadline(timeouts_.accept_ms);
     return Progress::kPending;
-  }
-  if (step_ == Step::kFirstReply && syslog_enabled()) {
-    Notice granted = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
-    syslog_decision(LOG_INFO, "sockd " + granted.server + " granted " +
-                                  (is_bind() ? "BIND" : "CONNECT") + " to " + granted.destination);
   }
   (step_ == Step::kFirstReply ? first_reply_ : second_reply_) = parsed.reply;
   step_ = Step::kDone;
