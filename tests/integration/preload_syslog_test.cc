@@ -124,6 +124,18 @@ TEST_F(PreloadSyslogTest, EveryDecisionIsLoggedToFacilityUserEvenWhenQuiet) {
       << joined(lines);
 }
 
+TEST_F(PreloadSyslogTest, TheSyslogLineOfSocksConfAsksForItToo) {
+  conf_ = files_.write("socks.conf", "syslog\nsockd 127.0.0.0 255.0.0.0\n");
+  CommandResult r = run_in_private_dev({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = received();
+  EXPECT_EQ(
+      count_with(lines, "]: python3: CONNECT to 127.0.0.1:9 through sockd (" + conf_ + " line 2)"),
+      2u)
+      << joined(lines);
+  EXPECT_EQ(count_with(lines, "<13>socksify["), 2u) << joined(lines);
+}
+
 TEST_F(PreloadSyslogTest, NothingWithoutSocksSyslog) {
   CommandResult r = run_in_private_dev({});
   ASSERT_EQ(r.exit_code, 0) << r.err;
