@@ -55,6 +55,19 @@ void set_peer(TrackedSocket& socket, const sockaddr* address, socklen_t length) 
   std::memcpy(&socket.peer, address, socket.peer_length);
 }
 
+// None of the servers' names resolves: the user is told which servers they were.
+Notice unresolved_notice(const std::vector<ServerAddress>& servers, const RouteQuery& query) {
+  Notice notice;
+  notice.kind = NoticeKind::kServerUnreachable;
+  notice.destination = destination_text(query.name, query.ip.value_or(0), query.port);
+  for (const ServerAddress& server : servers) {
+    notice.server +=
+        (notice.server.empty() ? "" : ", ") + server.host + ":" + std::to_string(server.port);
+  }
+  notice.reason = servers.size() == 1 ? "its name does not resolve" : "no name of theirs resolves";
+  return notice;
+}
+
 Outcome connect_through_servers(int fd, const ClientContext& ctx, const RouteDecision& decision,
                                 const RouteQuery& query, const sockaddr* address,
                                 socklen_t length) {
@@ -66,10 +79,14 @@ Outcome connect_through_servers(int fd, const ClientContext& ctx, const RouteDec
   request.hostname = query.ip ? std::string() : query.name;
   std::vector<uint8_t> wire = encode_request(request);
   if (wire.empty()) return failed_outcome(EINVAL, Route::kServer);  // over the protocol's limits
+  std::vector<ServerEndpoint> servers = resolve_servers(decision.servers, socket_family(fd));
+  if (servers.empty() && !decision.servers.empty()) {
+    notify(unresolved_notice(decision.servers, query));
+    return failed_outcome(EHOSTUNREACH, Route::kServer);
+  }
   TrackedSocket socket;
   socket.purpose = Purpose::kConnect;
-  socket.negotiation.emplace(resolve_servers(decision.servers, socket_family(fd)), std::move(wire),
-                             ctx.timeouts);
+  socket.negotiation.emplace(std::move(servers), std::move(wire), ctx.timeouts);
   socket.destination.sin_family = AF_INET;
   socket.destination.sin_port = htons(query.port);
   socket.destination.sin_addr.s_addr = htonl(request.ip);

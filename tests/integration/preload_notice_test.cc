@@ -102,6 +102,18 @@ TEST_F(PreloadNoticeTest, UnreachableServerIsNamed) {
   EXPECT_EQ(count_lines_with(r.err, "socksify:"), 1u) << r.err;
 }
 
+TEST_F(PreloadNoticeTest, UnresolvableServerIsNamed) {
+  // A 70-byte label is no DNS name: the resolver fails here, without asking any server.
+  const std::string server = std::string(70, 'a') + ".invalid:1080";
+  CommandResult r = run_socksified({"/usr/bin/python3", script_}, {}, server);
+  EXPECT_EQ(r.out, "EHOSTUNREACH\nEHOSTUNREACH\n");
+  EXPECT_EQ(count_lines_with(r.err, "socksify: cannot reach SOCKS server " + server +
+                                        " for CONNECT to 127.0.0.1:9 (its name does not resolve)"),
+            1u)
+      << r.err;
+  EXPECT_EQ(count_lines_with(r.err, "socksify:"), 1u) << r.err;
+}
+
 TEST_F(PreloadNoticeTest, TheLibrarySaysItToo) {
   CommandResult r =
       run_command({plain_client_binary(), "127.0.0.1", "9", "/", "10"}, milliseconds(30000),
