@@ -44,9 +44,9 @@ comma    := ,
 CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 
 # libsocks/ by audience: core/ (wire codec, name policy, the remote-name table), conf/ (the NEC
-# line syntax and socks.conf), client/ (the runtime behind socks.h). sockd's own grammar and the
-# text it handles for its rules (shell templates, identd answers) live in server/conf/ and go
-# into libsockd.a only: libsocks.so and libsocksify.so never carry them.
+# line syntax and socks.conf, and the shell-command %-substitution both files share), client/
+# (the runtime behind socks.h). sockd's own grammar and the identd answers it parses live in
+# server/conf/ and go into libsockd.a only: libsocks.so and libsocksify.so never carry them.
 LIBSOCKS_SRCS := $(wildcard libsocks/*/*.cc)
 SOCKD_CONF_SRCS := $(wildcard server/conf/*.cc)
 SERVER_SRCS   := $(wildcard server/*.cc) $(SOCKD_CONF_SRCS)
@@ -75,6 +75,8 @@ LIBSOCKS_SO  := $(BUILD)/libsocks.so.$(VERSION)
 LIBSOCKS_PC  := $(BUILD)/libsocks.pc
 PRELOAD_SO   := $(BUILD)/libsocksify.so
 SOCKSIFY     := $(BUILD)/socksify
+# rftp and rtelnet: the system's ftp and telnet under socksify (preload/rcommand.sh.in).
+R_COMMANDS   := $(BUILD)/rftp $(BUILD)/rtelnet
 # A plain BSD-sockets C program SOCKSified with -D renames and -lsocks (tests run it).
 PLAIN_CLIENT := $(BUILD)/tests/client_plain_bsd
 # Programs socksify must refuse to run (statically linked, Go-like); see socksify_probe.c.
@@ -113,7 +115,7 @@ PLAIN_PRELOAD ?=
 SOCKSIFY_LIB := $(abspath $(or $(PLAIN_PRELOAD),$(PRELOAD_SO)))
 
 all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) \
-     $(if $(PRELOAD_SRCS),$(if $(PLAIN_PRELOAD),,$(PRELOAD_SO)) $(SOCKSIFY))
+     $(if $(PRELOAD_SRCS),$(if $(PLAIN_PRELOAD),,$(PRELOAD_SO)) $(SOCKSIFY) $(R_COMMANDS))
 
 tests: $(TEST_BINS) $(PLAIN_CLIENT) $(PROBES)
 
@@ -135,10 +137,10 @@ $(LIBSOCKS_SO): $(call obj,$(LIBSOCKS_SRCS)) libsocks/libsocks.map
 	ln -sf libsocks.so.$(VERSION) $(BUILD)/$(SOCKS_SONAME)
 	ln -sf $(SOCKS_SONAME) $(BUILD)/libsocks.so
 
-# The installation paths that files embed (libsocks.pc, the installed socksify). The stamp's time
+# The installation paths that files embed (libsocks.pc, the installed socksify, rftp, rtelnet). The stamp's time
 # changes only when its text does: `make install PREFIX=/usr` after a build with the default
 # PREFIX rebuilds exactly what names the old paths.
-INSTALL_PATHS := prefix=$(PREFIX) libdir=$(LIBDIR) includedir=$(INCLUDEDIR)
+INSTALL_PATHS := prefix=$(PREFIX) libdir=$(LIBDIR) includedir=$(INCLUDEDIR) bindir=$(BINDIR)
 PATHS_STAMP := $(BUILD)/install-paths
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(dir $@)
@@ -189,6 +191,25 @@ $(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
 $(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
+
+# rftp and rtelnet from one template, with socksify's path stamped in (the build tree's here,
+# BINDIR's for `make install`) and the programs they look for, in order.
+R_COMMAND = sed -e 's|@NAME@|$(notdir $@)|g' -e 's|@WHAT@|$(2)|g' -e 's|@PROGRAMS@|$(3)|g' \
+  -e 's|@SOCKSIFY@|$(1)|g' preload/rcommand.sh.in > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+RFTP_PROGRAMS := tnftp inetutils-ftp
+RTELNET_PROGRAMS := telnet inetutils-telnet
+$(BUILD)/rftp: preload/rcommand.sh.in Makefile
+	@mkdir -p $(dir $@)
+	$(call R_COMMAND,$(abspath $(SOCKSIFY)),ftp,$(RFTP_PROGRAMS))
+$(BUILD)/rtelnet: preload/rcommand.sh.in Makefile
+	@mkdir -p $(dir $@)
+	$(call R_COMMAND,$(abspath $(SOCKSIFY)),telnet,$(RTELNET_PROGRAMS))
+$(BUILD)/install/rftp: preload/rcommand.sh.in Makefile $(PATHS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call R_COMMAND,$(BINDIR)/socksify,ftp,$(RFTP_PROGRAMS))
+$(BUILD)/install/rtelnet: preload/rcommand.sh.in Makefile $(PATHS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call R_COMMAND,$(BINDIR)/socksify,telnet,$(RTELNET_PROGRAMS))
 
 $(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
 	@mkdir -p $(dir $@)
@@ -334,7 +355,7 @@ INSTALL_PROGRAM = install -m 755 $(INSTALL_STRIP)
 LDCONFIG ?= ldconfig
 RUN_LDCONFIG = $(if $(DESTDIR),,-$(LDCONFIG))
 
-install: all $(if $(PRELOAD_SRCS),$(BUILD)/install/socksify)
+install: all $(if $(PRELOAD_SRCS),$(BUILD)/install/socksify $(BUILD)/install/rftp $(BUILD)/install/rtelnet)
 	@created=; for dir in $(INSTALL_DIRS); do path=; \
 	  for part in $$(echo "$$dir" | tr / ' '); do path="$$path/$$part"; \
 	    [ -d "$(DESTDIR)$$path" ] || { install -d "$(DESTDIR)$$path" && created="$$created $$path"; } || exit 1; \
@@ -352,6 +373,8 @@ install: all $(if $(PRELOAD_SRCS),$(BUILD)/install/socksify)
 	$(if $(PRELOAD_SRCS),$(INSTALL_PROGRAM) $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/libsocksify.so)
 	$(if $(PRELOAD_SRCS),$(INSTALL_PROGRAM) $(BUILD)/install/socksify $(DESTDIR)$(BINDIR)/socksify)
 	$(if $(wildcard man/socksify.1),install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(PRELOAD_SRCS),install -m 755 $(BUILD)/install/rftp $(BUILD)/install/rtelnet $(DESTDIR)$(BINDIR)/)
+	$(if $(PRELOAD_SRCS),install -m 644 man/rftp.1 man/rtelnet.1 $(DESTDIR)$(MANDIR)/man1/)
 	install -m 644 man/sockd.8 $(DESTDIR)$(MANDIR)/man8/sockd.8
 	$(if $(wildcard man/sockd.conf.5),install -m 644 man/sockd.conf.5 $(DESTDIR)$(MANDIR)/man5/)
 	install -m 644 etc/sockd.conf etc/socks.conf $(DESTDIR)$(DOCDIR)/examples/
@@ -370,6 +393,8 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libsocks.so $(DESTDIR)$(LIBDIR)/libsocks.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/libsocks.pc $(DESTDIR)$(INCLUDEDIR)/socks.h \
 	      $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
+	      $(DESTDIR)$(BINDIR)/rftp $(DESTDIR)$(BINDIR)/rtelnet \
+	      $(DESTDIR)$(MANDIR)/man1/rftp.1 $(DESTDIR)$(MANDIR)/man1/rtelnet.1 \
 	      $(DESTDIR)$(DOCDIR)/examples/sockd.conf $(DESTDIR)$(DOCDIR)/examples/socks.conf \
 	      $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,sockd.service sockd.socket)
 	@dirs=$$(tac "$(INSTALLED_DIRS_LOG)" 2>/dev/null); rm -f "$(INSTALLED_DIRS_LOG)"; \

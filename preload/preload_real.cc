@@ -8,6 +8,7 @@
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_registry.h"
 #include "socks4/client_sys.h"
 
@@ -76,6 +77,7 @@ void start_layer(const RealCalls& r) {
                          r.getsockopt, r.poll, r.close,  r.send,    r.recv,        r.rcmd};
   client::set_sys_calls(calls);
   client::set_program_name(program_invocation_short_name);
+  client::set_notice_program("socksify");
   pthread_atfork(before_fork, after_fork, after_fork);
   client::map_remote_names();
 }

@@ -40,6 +40,8 @@ void usage(FILE* out) {
                "  -r MODE                      remote name resolution: fallback (default), "
                "remote, local\n"
                "                               (sets SOCKS_RESOLVE)\n"
+               "  -q                           do not say why a connection was refused (sets "
+               "SOCKS_QUIET=1)\n"
                "  -d                           trace every decision on stderr (sets "
                "SOCKS_DEBUG=1)\n"
                "  -D, --allow-direct           run COMMAND even if it is statically linked or a "
@@ -114,6 +116,8 @@ int main(int argc, char** argv) {
       if (!valid_resolve_mode(mode))
         fail(std::string("remote name mode must be fallback, remote or local, not '") + mode + "'");
       setenv("SOCKS_RESOLVE", mode, 1);
+    } else if (!std::strcmp(arg, "-q")) {
+      setenv("SOCKS_QUIET", "1", 1);
     } else if (!std::strcmp(arg, "-d")) {
       setenv("SOCKS_DEBUG", "1", 1);
     } else if (!std::strcmp(arg, "-D") || !std::strcmp(arg, "--allow-direct")) {

@@ -1,10 +1,10 @@
-// The %-values of a request for sockd.conf shell commands (see conf/shell_template.h).
+// The %-values of a request for sockd.conf shell commands (see socks4/shell_template.h).
 #pragma once
 
 #include <string>
 
-#include "conf/shell_template.h"
 #include "conf/sockd_conf.h"
+#include "socks4/shell_template.h"
 
 namespace sockd {
 

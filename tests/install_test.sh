@@ -23,10 +23,15 @@ for pkg in dante-server oidentd clang tnftp googletest curl; do
   grep 'install-deps.sh' "$work/run.n" | grep -qw -- "$pkg" && fail "make run installs $pkg"
 done
 
-# An install with the default paths first: it builds what embeds them (socksify, libsocks.pc).
+# An install with the default paths first: it builds what embeds them (socksify, rftp, rtelnet,
+# libsocks.pc).
 if run_make "$work/default.log" DESTDIR="$work/default" install; then
   grep -aq /usr/local/lib/libsocksify.so "$work/default/usr/local/bin/socksify" ||
     fail "default socksify does not name /usr/local/lib/libsocksify.so"
+  for r in rftp rtelnet; do
+    grep -q '^socksify=/usr/local/bin/socksify$' "$work/default/usr/local/bin/$r" ||
+      fail "default $r does not run /usr/local/bin/socksify"
+  done
 fi
 
 # Then a Debian multiarch install under PREFIX=/usr: what embeds a path must be rebuilt.
@@ -39,13 +44,19 @@ paths=(PREFIX=/usr LIBDIR="$libdir" DESTDIR="$dest")
 if run_make "$work/install.log" "${paths[@]}" install; then
   for f in usr/sbin/sockd usr/bin/socksify "${libdir#/}/libsocks.so.0" "${libdir#/}/libsocks.a" \
       "${libdir#/}/libsocksify.so" "${libdir#/}/pkgconfig/libsocks.pc" usr/include/socks.h \
-      usr/share/man/man8/sockd.8 usr/share/man/man1/socksify.1 \
+      usr/share/man/man8/sockd.8 usr/share/man/man1/socksify.1 usr/bin/rftp usr/bin/rtelnet \
+      usr/share/man/man1/rftp.1 usr/share/man/man1/rtelnet.1 \
       usr/share/doc/socks4/examples/sockd.conf; do
     [[ -e "$dest/$f" ]] || fail "not installed: $f"
   done
   grep -aq "$libdir/libsocksify.so" "$dest/usr/bin/socksify" ||
     fail "socksify does not name $libdir/libsocksify.so"
   grep -aq '/usr/local' "$dest/usr/bin/socksify" && fail "socksify still names /usr/local"
+  for r in rftp rtelnet; do
+    [[ -x "$dest/usr/bin/$r" ]] || fail "$r is not executable"
+    grep -q '^socksify=/usr/bin/socksify$' "$dest/usr/bin/$r" || fail "$r does not run /usr/bin/socksify"
+    grep -q '/usr/local' "$dest/usr/bin/$r" && fail "$r still names /usr/local"
+  done
   pc="$dest/${libdir#/}/pkgconfig/libsocks.pc"
   grep -qx 'prefix=/usr' "$pc" || fail "libsocks.pc: prefix is not /usr: $(head -3 "$pc")"
   grep -qx "libdir=$libdir" "$pc" || fail "libsocks.pc: libdir is not $libdir: $(head -3 "$pc")"

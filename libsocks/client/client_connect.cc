@@ -2,6 +2,7 @@
 // register the socket (docs/ARCHITECTURE.md, "Path of one preload connect()").
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <syslog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -9,10 +10,13 @@
 #include "socks4/client_context.h"
 #include "socks4/client_log.h"
 #include "socks4/client_names.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_registry.h"
+#include "socks4/client_shell.h"
 #include "socks4/client_socket.h"
 #include "socks4/client_sys.h"
+#include "socks4/client_syslog.h"
 
 namespace socks4::client {
 namespace {
@@ -51,6 +55,19 @@ void set_peer(TrackedSocket& socket, const sockaddr* address, socklen_t length) 
   std::memcpy(&socket.peer, address, socket.peer_length);
 }
 
+// None of the servers' names resolves: the user is told which servers they were.
+Notice unresolved_notice(const std::vector<ServerAddress>& servers, const RouteQuery& query) {
+  Notice notice;
+  notice.kind = NoticeKind::kServerUnreachable;
+  notice.destination = destination_text(query.name, query.ip.value_or(0), query.port);
+  for (const ServerAddress& server : servers) {
+    notice.server +=
+        (notice.server.empty() ? "" : ", ") + server.host + ":" + std::to_string(server.port);
+  }
+  notice.reason = servers.size() == 1 ? "its name does not resolve" : "no name of theirs resolves";
+  return notice;
+}
+
 Outcome connect_through_servers(int fd, const ClientContext& ctx, const RouteDecision& decision,
                                 const RouteQuery& query, const sockaddr* address,
                                 socklen_t length) {
@@ -62,10 +79,14 @@ Outcome connect_through_servers(int fd, const ClientContext& ctx, const RouteDec
   request.hostname = query.ip ? std::string() : query.name;
   std::vector<uint8_t> wire = encode_request(request);
   if (wire.empty()) return failed_outcome(EINVAL, Route::kServer);  // over the protocol's limits
+  std::vector<ServerEndpoint> servers = resolve_servers(decision.servers, socket_family(fd));
+  if (servers.empty() && !decision.servers.empty()) {
+    notify(unresolved_notice(decision.servers, query));
+    return failed_outcome(EHOSTUNREACH, Route::kServer);
+  }
   TrackedSocket socket;
   socket.purpose = Purpose::kConnect;
-  socket.negotiation.emplace(resolve_servers(decision.servers, socket_family(fd)), std::move(wire),
-                             ctx.timeouts);
+  socket.negotiation.emplace(std::move(servers), std::move(wire), ctx.timeouts);
   socket.destination.sin_family = AF_INET;
   socket.destination.sin_port = htons(query.port);
   socket.destination.sin_addr.s_addr = htonl(request.ip);
@@ -113,6 +134,31 @@ bool is_loopback_address(const sockaddr* address, socklen_t length) {
          IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
 }
 
+Notice denial_notice(const ClientContext& ctx, const RouteDecision& decision,
+                     const RouteQuery& query) {
+  Notice notice;
+  notice.kind = NoticeKind::kRuleDenied;
+  notice.destination = destination_text(query.name, query.ip.value_or(0), query.port);
+  notice.server = ctx.env.conf_path;
+  if (decision.rule) notice.server += " line " + std::to_string(decision.rule->line);
+  notice.reason =
+      decision.rule && decision.rule->action == RouteAction::kDeny ? "deny line" : decision.reason;
+  return notice;
+}
+
+// "CONNECT to 198.51.100.2:25 through sockd (/etc/socks.conf line 4)", for SOCKS_SYSLOG.
+std::string route_line(const ClientContext& ctx, const RouteDecision& decision,
+                       const RouteQuery& query) {
+  std::string line = "CONNECT to " + destination_text(query.name, query.ip.value_or(0), query.port);
+  line += decision.action == RouteAction::kDeny     ? " denied ("
+          : decision.action == RouteAction::kDirect ? " direct ("
+                                                    : " through sockd (";
+  if (!ctx.refusal.empty()) return line + ctx.refusal + ")";
+  if (decision.rule)
+    return line + ctx.env.conf_path + " line " + std::to_string(decision.rule->line) + ")";
+  return line + decision.reason + ")";
+}
+
 // The one routing decision of a connect: by name (`query.name`) or by address.
 Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address, socklen_t length) {
   std::shared_ptr<const ClientContext> ctx = context();
@@ -125,8 +171,15 @@ Outcome connect_routed(int fd, const RouteQuery& query, const sockaddr* address,
                                                       : "sockd",
             ctx->refusal.empty() ? decision.reason : ctx->refusal.c_str(),
             decision.rule ? decision.rule->line : 0);
+  if (syslog_enabled()) syslog_decision(LOG_INFO, route_line(*ctx, decision, asked));
+  if (decision.rule && !decision.rule->shell_command.empty()) {
+    run_rule_command(*decision.rule, client_shell_values(Command::kConnect, asked.name, asked.ip,
+                                                         asked.port, ctx->env.username));
+  }
   switch (decision.action) {
     case RouteAction::kDeny:
+      // Unusable settings were reported once, when they were read.
+      if (ctx->refusal.empty()) notify(denial_notice(*ctx, decision, asked));
       return failed_outcome(ECONNREFUSED, Route::kRefused);
     case RouteAction::kDirect:
       if (!asked.ip) return connect_directly_by_name(fd, asked.name, asked.port);

@@ -6,6 +6,8 @@
 #include <mutex>
 
 #include "socks4/client_log.h"
+#include "socks4/client_notice.h"
+#include "socks4/client_syslog.h"
 #include "socks4/client_unreachable.h"
 
 namespace socks4::client {
@@ -41,10 +43,17 @@ void load_conf(const ClientEnvironment& env, ClientContext& out, std::vector<std
   }
 }
 
+// SOCKS_SYSLOG, or a `syslog` line in socks.conf.
+bool wants_syslog(const ClientContext& ctx) {
+  return ctx.env.syslog || (ctx.config && ctx.config->syslog);
+}
+
 std::shared_ptr<const ClientContext> build_process_context() {
   std::vector<std::string> problems;
   auto built = std::make_shared<ClientContext>(build_context(read_environment(), problems));
   set_debug_enabled(built->env.debug);
+  set_quiet(built->env.quiet);
+  set_syslog_enabled(wants_syslog(*built));
   if (built->env.banner) {
     error_log("SOCKS 4/4a client library %s", SOCKS4_VERSION);
   }
@@ -97,6 +106,8 @@ void replace_context(ClientContext replacement) {
   auto fresh = std::make_shared<const ClientContext>(std::move(replacement));
   std::lock_guard lock(g_mutex);
   set_debug_enabled(fresh->env.debug);
+  set_quiet(fresh->env.quiet);
+  set_syslog_enabled(wants_syslog(*fresh));
   g_context = std::move(fresh);
   unreachable_servers().clear_all();  // the servers may be others now
 }

@@ -40,6 +40,8 @@ ClientEnvironment read_environment(EnvLookup lookup) {
   }
   env.debug = flag_set(lookup("SOCKS_DEBUG"));
   env.banner = flag_set(lookup("SOCKS_BANNER"));
+  env.quiet = flag_set(lookup("SOCKS_QUIET"));
+  env.syslog = flag_set(lookup("SOCKS_SYSLOG"));
   const char* user = lookup("SOCKS_USERNAME");
   env.username = (user != nullptr && user[0] != '\0') ? user : effective_user_name();
   return env;

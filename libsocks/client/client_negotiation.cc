@@ -4,12 +4,15 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <syslog.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "socks4/client_log.h"
+#include "socks4/client_notice.h"
 #include "socks4/client_sys.h"
+#include "socks4/client_syslog.h"
 #include "socks4/client_unreachable.h"
 #include "socks4/errno_result.h"
 
@@ -48,6 +51,21 @@ void fill_address(ServerEndpoint& server, int family) {
     four->sin_addr.s_addr = htonl(server.ipv4);
     server.length = sizeof(sockaddr_in);
   }
+}
+
+// What the user is told about this request (client_notice.h); `kind` is ignored by SOCKS_SYSLOG's
+// grant line, which takes only the server and the destination.
+Notice notice_for(NoticeKind kind, std::span<const uint8_t> request, std::string server,
+                  std::string reason) {
+  RequestParse parsed = parse_request(request);
+  Notice notice;
+  notice.kind = kind;
+  notice.command = parsed.request.command;
+  notice.destination = destination_text(
+      parsed.request.hostname, parsed.request.is_4a() ? 0 : parsed.request.ip, parsed.request.port);
+  notice.server = std::move(server);
+  notice.reason = std::move(reason);
+  return notice;
 }
 
 }  // namespace
@@ -152,7 +170,14 @@ Progress Negotiation::next_server(int fd, int error) {
   debug_log("fd %d: SOCKS server %s unreachable: %s", fd, failed.label.c_str(),
             std::strerror(error));
   unreachable_servers().mark(failed.ipv4, failed.port, Clock::now());
-  if (index_ + 1 >= servers_.size()) return fail(error);
+  if (index_ + 1 >= servers_.size()) {
+    std::string tried;
+    for (const ServerEndpoint& server : servers_) {
+      tried += (tried.empty() ? "" : ", ") + server.label;
+    }
+    notify(notice_for(NoticeKind::kServerUnreachable, request_, tried, std::strerror(error)));
+    return fail(error);
+  }
   ++index_;
   // Dissolve the failed (or still pending) attempt so the socket can connect again.
   sockaddr unspec{};
@@ -217,7 +242,15 @@ Progress Negotiation::read_reply(int fd) {
   if (parsed.reply.code != ReplyCode::kGranted) {
     debug_log("fd %d: SOCKS server %s answered %d", fd, server().label.c_str(),
               static_cast<int>(parsed.reply.code));
+    notify(notice_for(NoticeKind::kServerRefused, request_, server().label,
+                      reply_reason(parsed.reply.code)));
     return fail(errno_for_reply(parsed.reply.code));
+  }
+  if (step_ == Step::kFirstReply && syslog_enabled()) {
+    // The grant, for SOCKS_SYSLOG (a BIND's second reply is the connection it waited for).
+    const Notice asked = notice_for(NoticeKind::kServerRefused, request_, server().label, "");
+    syslog_decision(LOG_INFO, "sockd " + asked.server + " granted " +
+                                  (is_bind() ? "BIND" : "CONNECT") + " to " + asked.destination);
   }
   if (step_ == Step::kFirstReply && is_bind()) {
     first_reply_ = parsed.reply;

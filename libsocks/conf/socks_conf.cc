@@ -1,7 +1,7 @@
 // socks.conf grammar: text to RoutingConfig, with FILE:LINE:COLUMN diagnostics. A thin layer
 // over the NEC line syntax shared with sockd.conf (conf_*.h): this file knows only the actions,
-// the @= server list, that the destination is required (and IPv4), and the NEC wording of its
-// diagnostics (dst_addr, dst_mask) that socks.conf users know.
+// the @= server list, the `syslog` line, that the destination is required (and IPv4), and the NEC
+// wording of its diagnostics (dst_addr, dst_mask) that socks.conf users know.
 #include "socks4/socks_conf.h"
 
 #include <utility>
@@ -96,6 +96,7 @@ class Parser {
       if (tail.has_command) return LineError{1, "shell command without a rule"};
       return std::nullopt;
     }
+    if (conf::equals_ignore_case(cursor.peek().text, "syslog")) return parse_syslog(cursor, tail);
     if (conf::check_shell_tail(tail)) {
       return LineError{tail.colon_column, "empty shell command after ':'"};
     }
@@ -106,6 +107,16 @@ class Parser {
     rule->line = number;
     rule->shell_command = std::string(tail.command);
     return parse_rule(cursor, *rule);
+  }
+
+  // `syslog` alone: every decision to syslog, as SOCKS_SYSLOG=1 (not in the NEC grammar, where
+  // such a line was an error, so no old file changes meaning).
+  std::optional<LineError> parse_syslog(TokenCursor& cursor, const conf::ShellTail& tail) {
+    cursor.take();
+    if (!cursor.at_end()) return LineError{cursor.column(), "syslog takes nothing after it"};
+    if (tail.has_command) return LineError{tail.colon_column, "syslog takes nothing after it"};
+    config_.syslog = true;
+    return std::nullopt;
   }
 
   // action [@=servers] [*=users] destination [op port]

@@ -228,6 +228,21 @@ TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadWithOurPreload) {
   ftp_active_both_ways({socksify, "-s", kSockdAddr}, "preload");
 }
 
+// rftp(1): the system's ftp (tnftp here) under socksify, socksify's -s taken from its options.
+TEST_F(BindFirewallTest, RftpActiveDownload) {
+  const std::string rftp =
+      (std::filesystem::path(Testbed::socksify_path()).parent_path() / "rftp").string();
+  const size_t binds_before = granted_binds().size();
+  const std::string down = files_->file("rftp-active-down.bin");
+  CommandResult r = Testbed::run_in(
+      bed_->lan(), {rftp, "-s", kSockdAddr, "-A", "-V", "-o", down, kFtpUrl + "payload.bin"},
+      kTimeout);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes";
+  sockd_->wait_for_log("BIND inbound from 198.51.100.2:", milliseconds(5000));
+  EXPECT_GE(granted_binds().size(), binds_before + 1) << sockd_->log();
+}
+
 // lftp and inetutils-ftp in active mode announce what getsockname(2) says of the data socket
 // (socksify(1)): the address sockd listens on, asked for ahead of listen(2).
 TEST_F(BindFirewallTest, LftpAndInetutilsActiveDownloadWithOurPreload) {

@@ -327,6 +327,20 @@ TEST_F(PreloadFirewallTest, FtpActiveDownloadAndUploadThroughDantedBind) {
   danted.stop();
 }
 
+// rtelnet(1): the system's telnet under socksify, socksify's -s and -r taken from its options
+// and telnet's own (-8: an 8-bit path) passed on.
+TEST_F(PreloadFirewallTest, RtelnetSessionToALineService) {
+  const std::string driver = files().write("telnet_driver.py", kPtyDriver);
+  const std::string rtelnet =
+      (std::filesystem::path(Testbed::socksify_path()).parent_path() / "rtelnet").string();
+  CommandResult r = in_lan({"/usr/bin/python3", driver, rtelnet, "-s", kSockdAddr, "-r", "remote",
+                            "-8", kWanName, "7008"},
+                           false);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("you said: hello firewall"), std::string::npos) << r.out;
+  EXPECT_TRUE(sockd_granted(kWanName + ":7008"));
+}
+
 TEST_F(PreloadFirewallTest, TelnetSessionToALineService) {
   const std::string driver = files().write("telnet_driver.py", kPtyDriver);
   CommandResult r = in_lan({"/usr/bin/python3", driver, Testbed::socksify_path(), "-s", kSockdAddr,

@@ -1,5 +1,6 @@
-// %-substitution of sockd.conf shell commands and the sanitising of every substituted value.
-#include "../../server/conf/shell_template.h"
+// %-substitution of sockd.conf and socks.conf shell commands and the sanitising of every
+// substituted value.
+#include "socks4/shell_template.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,6 @@
 // The client library's environment: SOCKS_SERVER, SOCKS_CONF, SOCKS_DEBUG, SOCKS_USERNAME,
-// SOCKS_BANNER. Read through secure_getenv, so a setuid/setgid process ignores all of them.
+// SOCKS_BANNER, SOCKS_QUIET, SOCKS_SYSLOG. Read through secure_getenv, so a setuid/setgid process
+// ignores all of them.
 #pragma once
 
 #include <optional>
@@ -16,6 +17,8 @@ struct ClientEnvironment {
   bool debug = false;               // SOCKS_DEBUG set (to anything but "" or "0")
   std::string username;             // SOCKS_USERNAME, else the effective uid's login name
   bool banner = false;              // SOCKS_BANNER set: print a one-line banner at start
+  bool quiet = false;               // SOCKS_QUIET set: no notice of refusals (client_notice.h)
+  bool syslog = false;              // SOCKS_SYSLOG set: every decision to syslog (client_syslog.h)
 };
 
 using EnvLookup = char* (*)(const char* name);

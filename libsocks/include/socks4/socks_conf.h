@@ -52,6 +52,7 @@ struct RoutingRule {
 
 struct RoutingConfig {
   std::vector<RoutingRule> rules;  // in file order; first match wins; no match = deny
+  bool syslog = false;             // a `syslog` line: as SOCKS_SYSLOG=1 (client_syslog.h)
 };
 
 using ConfDiagnostic = conf::Diagnostic;  // "FILE:LINE:COLUMN: MESSAGE"

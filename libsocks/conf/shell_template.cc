@@ -1,4 +1,5 @@
-#include "shell_template.h"
+// The shared %-substitution and sanitiser (see socks4/shell_template.h).
+#include "socks4/shell_template.h"
 
 namespace socks4 {
 namespace {

@@ -1,6 +1,7 @@
-// The `: shell_cmd`, #NO_IDENTD: and #BAD_ID: commands of sockd.conf: %-substitution with
-// every substituted value sanitised, so a client-chosen USERID or host name can never add
-// shell syntax. Pure; running the result is sockd's business.
+// The `: shell_cmd` of sockd.conf and socks.conf (and sockd's #NO_IDENTD: and #BAD_ID:):
+// %-substitution with every substituted value sanitised, so a client-chosen USERID or host name
+// can never add shell syntax. Pure; running the result is the caller's business (sockd:
+// server/shell_runner; the client: client_shell). One implementation, so both sanitise alike.
 #pragma once
 
 #include <cstddef>
