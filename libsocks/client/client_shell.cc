@@ -195,6 +195,7 @@ ShellValues client_shell_values(Command command, const std::string& name,
   values.client_address = values.client_host;
   values.command = command == Command::kBind ? "bind" : "connect";
   values.pid = std::to_string(getpid());
+  values.program = program_invocation_short_name;
   values.service = service_name(port);
   values.port = std::to_string(port);
   values.identd_user = user;

@@ -21,6 +21,8 @@ const std::string* value_for(char letter, const ShellValues& values) {
       return &values.client_address;
     case 'c':
       return &values.command;
+    case 'P':
+      return values.program ? &*values.program : nullptr;
     case 'p':
       return &values.pid;
     case 'S':
@@ -47,6 +49,9 @@ std::string sanitize_shell_value(std::string_view value) {
   for (char& c : out) {
     if (!is_safe(c)) c = '_';
   }
+  // A value that starts with '-' would be read as an option by the command it is handed to
+  // (a USERID of "-f/etc/shadow" makes `logger %u` log that file).
+  if (!out.empty() && out.front() == '-') out.front() = '_';
   return out;
 }
 

@@ -37,6 +37,23 @@ TEST(ShellTemplate, UnknownSequencesAndALoneFinalPercentStay) {
   EXPECT_EQ(*expanded, "100%x %q done %");
 }
 
+TEST(ShellTemplate, ProgramNameOnlyWhereKnown) {
+  ShellValues values = sample_values();
+  EXPECT_EQ(expand_shell_template("%P ran", values), "%P ran");  // sockd: no program
+  values.program = "ftp;rm";
+  EXPECT_EQ(expand_shell_template("%P ran", values), "ftp_rm ran");
+}
+
+TEST(ShellTemplate, NoValueBecomesAnOption) {
+  // Handed to logger(1), "-f/etc/shadow" would log that file's contents.
+  EXPECT_EQ(sanitize_shell_value("-f/etc/shadow"), "_f/etc/shadow");
+  EXPECT_EQ(sanitize_shell_value("--journald"), "_-journald");
+  EXPECT_EQ(sanitize_shell_value("a-b"), "a-b");
+  ShellValues values = sample_values();
+  values.user = "-f/etc/shadow";
+  EXPECT_EQ(expand_shell_template("logger %u", values), "logger _f/etc/shadow");
+}
+
 TEST(ShellTemplate, PercentPercentIsNotReadAgain) {
   auto expanded = expand_shell_template("%%u", sample_values());
   ASSERT_TRUE(expanded);
@@ -59,8 +76,9 @@ TEST(ShellTemplate, EveryOtherByteBecomesUnderscore) {
     const char byte = static_cast<char>(c);
     const bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
     const bool listed = std::string_view("!@%-_=+:,./").find(byte) != std::string_view::npos;
-    const std::string expected(1, alnum || listed ? byte : '_');
-    EXPECT_EQ(sanitize_shell_value(std::string(1, byte)), expected) << "byte " << c;
+    // After a letter: a leading '-' is a case of its own (NoValueBecomesAnOption).
+    const std::string expected = std::string("x") + (alnum || listed ? byte : '_');
+    EXPECT_EQ(sanitize_shell_value(std::string("x") + byte), expected) << "byte " << c;
   }
 }
 

@@ -17,6 +17,7 @@ struct ShellValues {
   std::string client_address;    // %a
   std::string command;           // %c: "connect" or "bind"
   std::string pid;               // %p: sockd's process id
+  std::optional<std::string> program;  // %P: the client program's name (socks.conf only)
   std::string service;           // %S: service name of the destination port, or the number
   std::string port;              // %s: destination port number
   std::string identd_user;       // %U: what identd said ("" if not asked or no answer)
@@ -27,14 +28,15 @@ struct ShellValues {
 
 // Letters, digits and !@%-_=+:,./ stay; every other byte becomes '_'. None of the kept
 // characters means anything to sh(1) inside a word (no quotes, $, `, ;, &, |, <, >, (, ),
-// blanks, *, ?, [, ~, #, \ or newline).
+// blanks, *, ?, [, ~, #, \ or newline). A leading '-' becomes '_' too, so that no value
+// reaches the command as an option.
 std::string sanitize_shell_value(std::string_view value);
 
 // The most an expanded command may hold.
 inline constexpr size_t kMaxExpandedCommand = 16384;
 
-// Replaces %A %a %c %p %S %s %U %u %Z %z by their sanitised values and %% by %; any other %
-// sequence (and a final lone %) stays as written. nullopt if the result would exceed
+// Replaces %A %a %c %p %S %s %U %u %Z %z (and %P where `program` is set) by their sanitised
+// values and %% by %; any other % sequence (and a final lone %) stays as written. nullopt if the result would exceed
 // kMaxExpandedCommand bytes.
 std::optional<std::string> expand_shell_template(std::string_view text, const ShellValues& values);
 
