@@ -14,6 +14,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "log_message.h"
+
 namespace sockd::log {
 namespace {
 
@@ -158,7 +160,7 @@ void add_field(std::string& out, const char* name, std::string_view value) {
 
 void emit_json(int priority, const char* format, va_list args) {
   char message[kMaxMessage];
-  if (vsnprintf(message, sizeof message, format, args) < 0) return;
+  if (format_message(message, sizeof message, format, args) < 0) return;
   std::string line;
   line.reserve(96 + strlen(message));
   start_object(line);
@@ -174,7 +176,7 @@ void emit(int priority, const char* format, va_list args) {
   const Target target = g_target.load(std::memory_order_relaxed);
   if (target == Target::kSyslog) {
     char message[kMaxMessage];
-    vsnprintf(message, sizeof message, format, args);
+    format_message(message, sizeof message, format, args);
     syslog(priority, "%s", message);
     return;
   }
@@ -186,7 +188,7 @@ void emit(int priority, const char* format, va_list args) {
   std::memcpy(line + head, g_prefix, g_prefix_length);
   head += g_prefix_length;
   char* message = line + head;
-  int length = vsnprintf(message, kMaxMessage, format, args);
+  int length = format_message(message, kMaxMessage, format, args);
   if (length < 0) return;
   size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
   message[message_length] = '\n';
