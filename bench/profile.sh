@@ -5,7 +5,11 @@
 # one worker thread: sockd by default, or HAProxy with PROFILE_PROXY=haproxy (bench/haproxy.cfg.in,
 # nbthread 1, a fixed backend: its clients send no SOCKS request).
 #
-#   bench/profile.sh BUILD_DIR [callgrind|strace|both] [SOCKD_ARGS...]
+#   bench/profile.sh BUILD_DIR [callgrind|strace|perf|both] [SOCKD_ARGS...]
+#
+# strace slows the proxy down so much that every client's bytes have arrived by the time it
+# looks, which hides the reads that find nothing; `perf` counts the same system calls (and
+# their failures) from kernel tracepoints at full speed (root, and tracefs mounted).
 #
 # Environment: PROFILE_SECONDS (default 4) of load, PROFILE_CLIENTS (default 1) parallel
 # clients, PROFILE_PROXY (sockd or haproxy). Prints "instructions_per_conn=N", the calls per
@@ -136,6 +140,32 @@ if [[ $what == callgrind || $what == both ]]; then
     sed -n '/file:function/,$p' | grep -v -e 'event_base_dispatch \[' -e 'Worker::run' -e clone -e start_thread -e '_M_run' -e '0x00000000000d4490' | head -40 |
     awk -v c="$completed" 'NR > 2 && $1 ~ /^[0-9,]+$/ { n = $1; gsub(",", "", n);
       printf "%8.0f per conn  %s\n", n / c, $0 } ' | cut -c1-160
+fi
+
+if [[ $what == perf ]]; then
+  calls=(accept4 recvfrom sendto read write writev splice epoll_wait epoll_ctl socket connect
+    setsockopt getsockopt shutdown close fcntl getpid)
+  events=(-e raw_syscalls:sys_enter)
+  for call in "${calls[@]}"; do
+    events+=(-e "syscalls:sys_enter_$call" -e "syscalls:sys_exit_$call" --filter 'ret < 0')
+  done
+  start_proxy
+  perf stat -x, -o "$work/perf.out" "${events[@]}" -p "$sockd_pid" &
+  perf_pid=$!
+  started+=("$perf_pid")
+  sleep 1
+  completed=$(load)
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  stop_sockd
+  echo "perf: $completed cycles"
+  awk -F, -v c="$completed" '$3 ~ /sys_e/ {
+      split($3, name, "_"); call = $3; sub(/.*sys_(enter|exit)_/, "", call)
+      if ($3 ~ /raw_syscalls/) { printf "syscalls_per_conn=%.1f\n", $1 / c; next }
+      if ($3 ~ /sys_enter_/) { calls[call] = $1; order[++n] = call } else errors[call] = $1 }
+    END { for (i = 1; i <= n; i++) if (calls[order[i]] > 0)
+      printf "  %-14s %6.2f per conn (%.2f errors)\n", order[i], calls[order[i]] / c, errors[order[i]] / c }' \
+    "$work/perf.out"
 fi
 
 if [[ $what == strace || $what == both ]]; then
