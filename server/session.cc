@@ -165,10 +165,12 @@ void Session::connect_to(std::vector<Endpoint> addresses) {
       log::debug("%s will try %s", peer_text_.c_str(), address.to_string().c_str());
   }
   connector_.emplace(worker_.base());
-  connector_->start(std::move(addresses), deadline_ms_ - monotonic_ms(),
-                    [this](int error, WatchedSocketPtr server, const Endpoint& peer) {
-                      on_connected(error, std::move(server), peer);
-                    });
+  connector_->start(
+      std::move(addresses), deadline_ms_ - monotonic_ms(),
+      [this](int error, WatchedSocketPtr server, const Endpoint& peer) {
+        on_connected(error, std::move(server), peer);
+      },
+      true);  // timer_ ends the connect phase at deadline_ms_
 }
 
 void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& peer) {
