@@ -145,7 +145,7 @@ fi
 if [[ $what == perf ]]; then
   calls=(accept4 recvfrom sendto read write writev splice epoll_wait epoll_ctl socket connect
     setsockopt getsockopt shutdown close fcntl getpid)
-  events=(-e raw_syscalls:sys_enter)
+  events=(-e task-clock -e raw_syscalls:sys_enter)
   for call in "${calls[@]}"; do
     events+=(-e "syscalls:sys_enter_$call" -e "syscalls:sys_exit_$call" --filter 'ret < 0')
   done
@@ -159,7 +159,8 @@ if [[ $what == perf ]]; then
   wait "$perf_pid" || true
   stop_sockd
   echo "perf: $completed cycles"
-  awk -F, -v c="$completed" '$3 ~ /sys_e/ {
+  awk -F, -v c="$completed" '$3 == "task-clock" { printf "cpu_us_per_conn=%.1f (timing: noisy)\n", $1 * 1000 / c }
+    $3 ~ /sys_e/ {
       split($3, name, "_"); call = $3; sub(/.*sys_(enter|exit)_/, "", call)
       if ($3 ~ /raw_syscalls/) { printf "syscalls_per_conn=%.1f\n", $1 / c; next }
       if ($3 ~ /sys_enter_/) { calls[call] = $1; order[++n] = call } else errors[call] = $1 }
