@@ -1,8 +1,9 @@
 #!/bin/bash
 # The per-connection cost of a relay, in figures that do not depend on how busy the machine is:
 # instructions (valgrind --tool=callgrind), calls to malloc and libevent (callgrind's call
-# counts) and system calls (strace -c) per proxied connect + 1-byte echo + close cycle, with
-# one worker thread: sockd by default, or HAProxy with PROFILE_PROXY=haproxy (bench/haproxy.cfg.in,
+# counts; for HAProxy its pool allocator and timer queue) and system calls (strace -c, or perf
+# from kernel tracepoints) per proxied connect + 1-byte echo + close cycle, with one worker
+# thread: sockd by default, or HAProxy with PROFILE_PROXY=haproxy (bench/haproxy.cfg.in,
 # nbthread 1, a fixed backend: its clients send no SOCKS request).
 #
 #   bench/profile.sh BUILD_DIR [callgrind|strace|perf|both] [SOCKD_ARGS...]
@@ -131,7 +132,7 @@ if [[ $what == callgrind || $what == both ]]; then
                if (text != id) name[id] = substr(text, length(id) + 2)
                if ($0 ~ /^cfn=/) callee = name[id] }
     /^calls=/ { split(substr($0, 7), n, " "); calls[callee] += n[1] }
-    END { split("malloc calloc realloc free __pool_alloc event_add event_del event_active", f, " ")
+    END { split("malloc calloc realloc free __pool_alloc event_add event_del event_active __task_queue", f, " ")
           for (i = 1; i in f; i++) {
             total = 0
             for (k in calls) if (k == f[i] || index(k, f[i] " ") == 1 || index(k, f[i] "'"'"'") == 1) total += calls[k]
