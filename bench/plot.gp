@@ -50,7 +50,7 @@ set xtics ("sockd" 0, "Dante" 1, "HAProxy" 2)
 set key off
 set boxwidth 0.5
 set arrow 3 from -0.7, 1 to 2.7, 1 nohead dt 2 lw 2 lc rgb sockd_color front
-set label 3 "sockd target 1 KiB" at -0.65, 1.25 tc rgb sockd_color front
+set label 3 "dashed: sockd target 1 KiB" at graph 0.02, graph 0.95 tc rgb sockd_color front
 memory(col) = ($0 == 5 ? column(col) : NaN)
 plot tsv skip 1 using (0):(memory(4)) with boxes lc rgb sockd_color, \
      '' skip 1 using (1):(memory(5)) with boxes lc rgb dante_color, \
