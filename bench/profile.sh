@@ -1,13 +1,21 @@
 #!/bin/bash
-# The per-connection cost of sockd, in figures that do not depend on how busy the machine is:
-# instructions (valgrind --tool=callgrind) and system calls (strace -c) per proxied
-# connect + 1-byte echo + close cycle, sockd with one worker thread.
+# The per-connection cost of a relay, in figures that do not depend on how busy the machine is:
+# instructions (valgrind --tool=callgrind), calls to malloc and libevent (callgrind's call
+# counts; for HAProxy its pool allocator and timer queue) and system calls (strace -c, or perf
+# from kernel tracepoints) per proxied connect + 1-byte echo + close cycle, with one worker
+# thread: sockd by default, or HAProxy with PROFILE_PROXY=haproxy (bench/haproxy.cfg.in,
+# nbthread 1, a fixed backend: its clients send no SOCKS request).
 #
-#   bench/profile.sh BUILD_DIR [callgrind|strace|both] [SOCKD_ARGS...]
+#   bench/profile.sh BUILD_DIR [callgrind|strace|perf|both] [SOCKD_ARGS...]
+#
+# strace slows the proxy down so much that every client's bytes have arrived by the time it
+# looks, which hides the reads that find nothing; `perf` counts the same system calls (and
+# their failures) from kernel tracepoints at full speed (root, and tracefs mounted).
 #
 # Environment: PROFILE_SECONDS (default 4) of load, PROFILE_CLIENTS (default 1) parallel
-# clients. Prints "instructions_per_conn=N" and/or "syscalls_per_conn=N" plus the per-call
-# table (strace) and the top functions (callgrind). Loopback only; stops what it starts by pid.
+# clients, PROFILE_PROXY (sockd or haproxy). Prints "instructions_per_conn=N", the calls per
+# connection of a few functions, and/or "syscalls_per_conn=N" plus the per-call table (strace)
+# and the top functions (callgrind). Loopback only; stops what it starts by pid.
 set -euo pipefail
 
 build=${1:-build}
@@ -17,6 +25,8 @@ socksbench=$build/bench/socksbench
 sockd=$build/sockd
 seconds=${PROFILE_SECONDS:-4}
 clients=${PROFILE_CLIENTS:-1}
+proxy=${PROFILE_PROXY:-sockd}
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/socksprofile.XXXXXX)
 started=()
 
@@ -44,6 +54,8 @@ EOF
 started+=("$!")
 for _ in $(seq 50); do grep -q '^discard' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 ping_addr=$(awk '$1 == "ping" {print $2}' "$work/serve.out")
+echo_addr=$(awk '$1 == "echo" {print $2}' "$work/serve.out")
+discard_addr=$(awk '$1 == "discard" {print $2}' "$work/serve.out")
 
 # start_sockd PREFIX... : sockd (under PREFIX) with one thread; sets sockd_pid and sockd_addr.
 start_sockd() {
@@ -62,11 +74,36 @@ start_sockd() {
   "$socksbench" probe --target "$ping_addr" --proxy "$sockd_addr" --timeout 30 >/dev/null
 }
 
+# start_haproxy PREFIX... : HAProxy (under PREFIX) with one thread; sets sockd_pid (its pid)
+# and front_addr (the frontend whose fixed backend is the ping server).
+start_haproxy() {
+  local ports=() port
+  for _ in 1 2 3; do ports+=("$("$socksbench" free-port)"); done
+  sed -e "s|@THREADS@|1|" -e "s|@MAXCONN@|4096|" -e "s|@MAXPIPES@|512|" \
+    -e "s|@FDLIMIT@|$(ulimit -Hn)|" \
+    -e "s|@PING@|$ping_addr|" -e "s|@ECHO@|$echo_addr|" -e "s|@DISCARD@|$discard_addr|" \
+    -e "s|@PING_FRONT@|${ports[0]}|" -e "s|@ECHO_FRONT@|${ports[1]}|" \
+    -e "s|@DISCARD_FRONT@|${ports[2]}|" "$here/haproxy.cfg.in" >"$work/haproxy.cfg"
+  "$@" haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+  sockd_pid=$!
+  started+=("$sockd_pid")
+  front_addr=127.0.0.1:${ports[0]}
+  "$socksbench" probe --target "$front_addr" --timeout 30 >/dev/null
+}
+
+start_proxy() {
+  if [[ $proxy == haproxy ]]; then start_haproxy "$@"; else start_sockd "$@"; fi
+}
+
 # load -> prints completed cycles
 load() {
   local line
-  line=$("$socksbench" connrate --target "$ping_addr" --proxy "$sockd_addr" \
-    --clients "$clients" --seconds "$seconds")
+  if [[ $proxy == haproxy ]]; then
+    line=$("$socksbench" connrate --target "$front_addr" --clients "$clients" --seconds "$seconds")
+  else
+    line=$("$socksbench" connrate --target "$ping_addr" --proxy "$sockd_addr" \
+      --clients "$clients" --seconds "$seconds")
+  fi
   sed -n 's/.* completed=\([0-9]*\).*/\1/p' <<<"$line"
 }
 
@@ -78,7 +115,7 @@ stop_sockd() {
 sockd_args=("$@")
 
 if [[ $what == callgrind || $what == both ]]; then
-  start_sockd valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" --dump-instr=no
+  start_proxy valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" --dump-instr=no
   callgrind_control -z "$sockd_pid" >/dev/null 2>&1
   completed=$(load)
   callgrind_control -d "$sockd_pid" >/dev/null 2>&1
@@ -88,14 +125,53 @@ if [[ $what == callgrind || $what == both ]]; then
   total=$(sed -n 's/^summary: \([0-9]*\).*/\1/p' "$dump" | head -1)
   echo "callgrind: $completed cycles, $total instructions"
   awk -v t="$total" -v c="$completed" 'BEGIN { printf "instructions_per_conn=%.0f\n", t / c }'
+  # Calls per connection, from the call counts in the dump (names are compressed: "(id) name"
+  # the first time, "(id)" after). Allocations, and libevent's event operations (sockd).
+  awk -v c="$completed" '
+    /^c?fn=/ { text = substr($0, index($0, "=") + 1); id = text; sub(/ .*/, "", id)
+               if (text != id) name[id] = substr(text, length(id) + 2)
+               if ($0 ~ /^cfn=/) callee = name[id] }
+    /^calls=/ { split(substr($0, 7), n, " "); calls[callee] += n[1] }
+    END { split("malloc calloc realloc free __pool_alloc event_add event_del event_active __task_queue", f, " ")
+          for (i = 1; i in f; i++) {
+            total = 0
+            for (k in calls) if (k == f[i] || index(k, f[i] " ") == 1 || index(k, f[i] "'"'"'") == 1) total += calls[k]
+            printf "  %-16s %6.2f calls per conn\n", f[i], total / c } }' "$dump"
   callgrind_annotate --inclusive=no --threshold=100 "$dump" 2>/dev/null |
     sed -n '/file:function/,$p' | grep -v -e 'event_base_dispatch \[' -e 'Worker::run' -e clone -e start_thread -e '_M_run' -e '0x00000000000d4490' | head -40 |
     awk -v c="$completed" 'NR > 2 && $1 ~ /^[0-9,]+$/ { n = $1; gsub(",", "", n);
       printf "%8.0f per conn  %s\n", n / c, $0 } ' | cut -c1-160
 fi
 
+if [[ $what == perf ]]; then
+  calls=(accept4 recvfrom sendto read write writev splice epoll_wait epoll_ctl socket connect
+    setsockopt getsockopt shutdown close fcntl getpid)
+  events=(-e task-clock -e raw_syscalls:sys_enter)
+  for call in "${calls[@]}"; do
+    events+=(-e "syscalls:sys_enter_$call" -e "syscalls:sys_exit_$call" --filter 'ret < 0')
+  done
+  start_proxy
+  perf stat -x, -o "$work/perf.out" "${events[@]}" -p "$sockd_pid" &
+  perf_pid=$!
+  started+=("$perf_pid")
+  sleep 1
+  completed=$(load)
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  stop_sockd
+  echo "perf: $completed cycles"
+  awk -F, -v c="$completed" '$3 == "task-clock" { printf "cpu_us_per_conn=%.1f (timing: noisy)\n", $1 * 1000 / c }
+    $3 ~ /sys_e/ {
+      split($3, name, "_"); call = $3; sub(/.*sys_(enter|exit)_/, "", call)
+      if ($3 ~ /raw_syscalls/) { printf "syscalls_per_conn=%.1f\n", $1 / c; next }
+      if ($3 ~ /sys_enter_/) { calls[call] = $1; order[++n] = call } else errors[call] = $1 }
+    END { for (i = 1; i <= n; i++) if (calls[order[i]] > 0)
+      printf "  %-14s %6.2f per conn (%.2f errors)\n", order[i], calls[order[i]] / c, errors[order[i]] / c }' \
+    "$work/perf.out"
+fi
+
 if [[ $what == strace || $what == both ]]; then
-  start_sockd
+  start_proxy
   strace -f -c -o "$work/strace.out" -p "$sockd_pid" 2>/dev/null &
   strace_pid=$!
   started+=("$strace_pid")

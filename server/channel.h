@@ -36,7 +36,8 @@ class Channel {
 
   bool finished() const { return shut_down_; }
   bool source_ended() const { return eof_; }
-  int error() const { return error_; }  // errno of a failure, 0 if none
+  bool has_pending() const { return pending_ > 0; }  // bytes taken in, not yet passed on
+  int error() const { return error_; }               // errno of a failure, 0 if none
   uint64_t bytes() const { return bytes_; }
 
  private:

@@ -9,12 +9,20 @@
 
 namespace sockd {
 
-void Connector::start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done) {
+void Connector::start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done,
+                      bool caller_times_budget) {
   addresses_ = std::move(addresses);
   next_ = 0;
   deadline_ms_ = monotonic_ms() + budget_ms;
   last_error_ = EHOSTUNREACH;  // if there is no address at all
   done_ = std::move(done);
+  if (caller_times_budget && addresses_.size() <= 1) {
+    // One attempt, its share the whole budget: the caller's timer ends it. A timer less per
+    // connection (an allocation, a heap insertion and removal).
+    auto starting = deferred_.starting();
+    try_next();
+    return;
+  }
   timer_.reset(evtimer_new(base_, &Connector::on_timer, this));
   if (!timer_) {
     // Without a timer nothing can be reported later; report through the caller's own time
@@ -59,6 +67,7 @@ void Connector::try_next() {
       report(0);
       return;
     }
+    if (!timer_) return;  // the last attempt, timed by the caller
     int64_t share = remaining / static_cast<int64_t>(left);
     timeval timeout{static_cast<time_t>(share / 1000),
                     static_cast<suseconds_t>(share % 1000 * 1000)};
@@ -96,12 +105,12 @@ void Connector::on_deferred(void* self) {
 void Connector::attempt_failed(int error) {
   last_error_ = error;
   socket_.reset();
-  evtimer_del(timer_.get());
+  if (timer_) evtimer_del(timer_.get());
   try_next();
 }
 
 void Connector::report(int error) {
-  evtimer_del(timer_.get());
+  if (timer_) evtimer_del(timer_.get());
   if (deferred_.inside_start()) {
     last_error_ = error;
     if (error != 0) socket_.reset();

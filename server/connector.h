@@ -28,7 +28,10 @@ class Connector : private WatchedSocket::Handler {
   Connector& operator=(const Connector&) = delete;
 
   // `budget_ms` covers all attempts; each attempt gets an equal share of what is left.
-  void start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done);
+  // `caller_times_budget`: the caller has its own timer for the end of the budget (and reports
+  // the timeout itself), so the last attempt, whose share ends there too, needs no timer here.
+  void start(std::vector<Endpoint> addresses, int64_t budget_ms, Done done,
+             bool caller_times_budget = false);
 
  private:
   void on_socket_event(WatchedSocket& socket, short what) override;
@@ -44,7 +47,7 @@ class Connector : private WatchedSocket::Handler {
   int64_t deadline_ms_ = 0;  // monotonic
   int last_error_ = 0;
   WatchedSocketPtr socket_;
-  EventPtr timer_;         // the attempt's timeout
+  EventPtr timer_;         // the attempt's timeout (none if only the caller's is needed)
   DeferredCall deferred_;  // a report from inside start()
   Done done_;
 };

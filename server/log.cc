@@ -14,6 +14,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "log_message.h"
+
 namespace sockd::log {
 namespace {
 
@@ -52,20 +54,46 @@ bool stderr_is_journal() {
 
 std::atomic<bool> g_stamp{!stderr_is_journal()};
 
+// The parts of the stamp that change once a second ("YYYY-MM-DDTHH:MM:SS" and the UTC offset),
+// formatted once a second per thread: localtime_r() and strftime() cost more than all the rest
+// of a log line, and a busy server writes thousands of lines a second.
+struct StampSecond {
+  time_t second = -1;
+  char date[32];
+  size_t date_length = 0;
+  char offset[8];  // "+HH:MM"
+};
+thread_local StampSecond t_stamp_second;
+
 // "2026-12-06T09:55:53.123+01:00 " (local time, ISO 8601 with the UTC offset), or nothing if
 // the clock cannot be read; returns its length.
 size_t format_stamp(char* out, size_t size) {
   timespec now{};
-  tm local{};
-  if (clock_gettime(CLOCK_REALTIME, &now) != 0 || !localtime_r(&now.tv_sec, &local)) return 0;
-  size_t length = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &local);
-  if (length == 0) return 0;
-  const long offset_minutes = local.tm_gmtoff / 60;
-  const long magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-  int more = snprintf(out + length, size - length, ".%03ld%c%02ld:%02ld ", now.tv_nsec / 1000000,
-                      offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
-  if (more < 0 || static_cast<size_t>(more) >= size - length) return 0;
-  return length + static_cast<size_t>(more);
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;
+  StampSecond& cached = t_stamp_second;
+  if (now.tv_sec != cached.second) {
+    tm local{};
+    if (!localtime_r(&now.tv_sec, &local)) return 0;
+    cached.date_length = strftime(cached.date, sizeof cached.date, "%Y-%m-%dT%H:%M:%S", &local);
+    if (cached.date_length == 0) return 0;
+    const long offset_minutes = local.tm_gmtoff / 60;
+    const long magnitude = (offset_minutes < 0 ? -offset_minutes : offset_minutes) % (100 * 60);
+    snprintf(cached.offset, sizeof cached.offset, "%c%02ld:%02ld", offset_minutes < 0 ? '-' : '+',
+             magnitude / 60, magnitude % 60);
+    cached.second = now.tv_sec;
+  }
+  const size_t length = cached.date_length + 4 + 6 + 1;  // ".mmm", "+HH:MM", " "
+  if (length > size) return 0;
+  std::memcpy(out, cached.date, cached.date_length);
+  char* next = out + cached.date_length;
+  const long millis = now.tv_nsec / 1000000;
+  *next++ = '.';
+  *next++ = static_cast<char>('0' + millis / 100);
+  *next++ = static_cast<char>('0' + millis / 10 % 10);
+  *next++ = static_cast<char>('0' + millis % 10);
+  std::memcpy(next, cached.offset, 6);
+  next[6] = ' ';
+  return length;
 }
 
 struct FacilityName {
@@ -132,7 +160,7 @@ void add_field(std::string& out, const char* name, std::string_view value) {
 
 void emit_json(int priority, const char* format, va_list args) {
   char message[kMaxMessage];
-  if (vsnprintf(message, sizeof message, format, args) < 0) return;
+  if (format_message(message, sizeof message, format, args) < 0) return;
   std::string line;
   line.reserve(96 + strlen(message));
   start_object(line);
@@ -148,7 +176,7 @@ void emit(int priority, const char* format, va_list args) {
   const Target target = g_target.load(std::memory_order_relaxed);
   if (target == Target::kSyslog) {
     char message[kMaxMessage];
-    vsnprintf(message, sizeof message, format, args);
+    format_message(message, sizeof message, format, args);
     syslog(priority, "%s", message);
     return;
   }
@@ -160,7 +188,7 @@ void emit(int priority, const char* format, va_list args) {
   std::memcpy(line + head, g_prefix, g_prefix_length);
   head += g_prefix_length;
   char* message = line + head;
-  int length = vsnprintf(message, kMaxMessage, format, args);
+  int length = format_message(message, kMaxMessage, format, args);
   if (length < 0) return;
   size_t message_length = std::min(static_cast<size_t>(length), kMaxMessage - 1);
   message[message_length] = '\n';

@@ -76,9 +76,13 @@ bool Relay::start(std::list<Relay>::iterator self) {
   }
   sockets_[kClient]->set_handler(this);
   sockets_[kServer]->set_handler(this);
-  // A first look on this loop pass: bytes may be waiting already (their edges went to the
-  // session), and a socket registered just now gets its first edge anyway.
-  sockets_[kClient]->activate();
+  // A first look on this loop pass if bytes may be waiting already (their edges went to the
+  // session, which left `readable` set) or the client's early bytes are here to pass on.
+  // Otherwise the next edge brings the relay in: readiness not yet reported is reported once,
+  // and a socket registered just now gets its first edge anyway. (A client that waits for its
+  // reply has nothing waiting: no extra loop pass per connection.)
+  if (sockets_[kClient]->readable || sockets_[kServer]->readable || upstream_.has_pending())
+    sockets_[kClient]->activate();
   return true;
 }
 

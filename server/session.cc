@@ -28,9 +28,7 @@ void Session::start(std::list<Session>::iterator self) {
   self_ = self;
   event_base* base = worker_.base();
   timer_.reset(evtimer_new(base, &Session::on_timer, this));
-  const int timeout_s = config_->config.settings.negotiate_timeout_s;
-  if (!client_->watch(base, this) || !timer_ ||
-      evtimer_add(timer_.get(), worker_.timeout(timeout_s)) != 0) {
+  if (!client_->watch(base, this) || !timer_) {
     drop("cannot register events -> closed");
     return;
   }
@@ -79,6 +77,7 @@ void Session::read_request(bool before_registration) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && would_block(errno)) {
       client_->readable = false;
+      if (before_registration) arm_negotiation_timer();
       return;
     }
     if (n <= 0 && health_check_ && !request_started_) {
@@ -98,7 +97,10 @@ void Session::read_request(bool before_registration) {
     size_t consumed = 0;
     switch (parser_.feed({buffer_.data(), static_cast<size_t>(n)}, &consumed)) {
       case socks4::ParseStatus::kNeedMore:
-        if (drained) return;
+        if (drained) {
+          arm_negotiation_timer();
+          return;
+        }
         continue;  // the parser keeps what it has; buffer_ is free again
       case socks4::ParseStatus::kInvalid: {
         socks4::ParseError error = parser_.error();
@@ -129,6 +131,14 @@ void Session::read_request(bool before_registration) {
         return;
     }
   }
+}
+
+void Session::arm_negotiation_timer() {
+  // Only for a request that did not come whole with the connection (most do): one timer
+  // operation less per connection. Armed before the loop waits, so the limit still runs from
+  // (microseconds after) the accept.
+  if (evtimer_add(timer_.get(), worker_.timeout(config_->config.settings.negotiate_timeout_s)) != 0)
+    drop("cannot register events -> closed");
 }
 
 void Session::read_early_data() {
@@ -171,10 +181,12 @@ void Session::connect_to(std::vector<Endpoint> addresses) {
       log::debug("%s will try %s", peer_text_.c_str(), address.to_string().c_str());
   }
   connector_.emplace(worker_.base());
-  connector_->start(std::move(addresses), deadline_ms_ - monotonic_ms(),
-                    [this](int error, WatchedSocketPtr server, const Endpoint& peer) {
-                      on_connected(error, std::move(server), peer);
-                    });
+  connector_->start(
+      std::move(addresses), deadline_ms_ - monotonic_ms(),
+      [this](int error, WatchedSocketPtr server, const Endpoint& peer) {
+        on_connected(error, std::move(server), peer);
+      },
+      true);  // timer_ ends the connect phase at deadline_ms_
 }
 
 void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& peer) {

@@ -59,6 +59,7 @@ class Session : private WatchedSocket::Handler {
   static void on_timer(evutil_socket_t, short, void* arg);
   // `before_registration`: called from start(), before the client's event reaches epoll.
   void read_request(bool before_registration);
+  void arm_negotiation_timer();  // may end the session
   void read_early_data();
   void dispatch();
 
