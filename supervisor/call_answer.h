@@ -1,0 +1,48 @@
+// What the supervisor tells the kernel about one notified system call, and the state the
+// handlers share.
+#pragma once
+
+#include <cstdint>
+
+#include "peer_table.h"
+#include "socks4/name_policy.h"
+#include "target_process.h"
+
+namespace socks4::supervisor {
+
+struct CallAnswer {
+  // Let the kernel run the call as the program made it: only where that cannot take a
+  // connection past the SOCKS server (a unix socket, a getsockname, a UDP datagram not for DNS).
+  bool proceed = false;
+  int64_t value = 0;       // the call's result when error == 0
+  int error = 0;           // errno for the program
+  bool abandoned = false;  // the program is gone: nothing to answer
+};
+
+inline CallAnswer proceed() {
+  return CallAnswer{true, 0, 0, false};
+}
+inline CallAnswer succeed(int64_t value) {
+  return CallAnswer{false, value, 0, false};
+}
+inline CallAnswer fail(int error) {
+  return CallAnswer{false, -1, error, false};
+}
+inline CallAnswer abandon() {
+  return CallAnswer{false, 0, 0, true};
+}
+
+struct SupervisorState {
+  PeerTable peers;
+};
+
+// The answer to `target`'s call (connect, getpeername, ... as the filter notifies them).
+CallAnswer answer_call(TargetProcess& target, SupervisorState& state);
+
+// Helpers of the handlers (socket_calls.cc).
+int socket_int_option(int fd, int name);  // SO_DOMAIN, SO_TYPE, ...; -1 with errno
+// The port of an AF_INET/AF_INET6 address (host order), 0 if it has none.
+uint16_t port_of(const sockaddr_storage& address, socklen_t length);
+
+
+}  // namespace socks4::supervisor

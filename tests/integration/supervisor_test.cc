@@ -1,0 +1,115 @@
+// socksify's seccomp supervisor (supervisor/): programs the preload cannot reach go through
+// sockd all the same: a statically linked C program, a Go program built here, and hey (Go).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../support/child_process.h"
+#include "../support/loopback_server.h"
+#include "preload_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+// <build>/tests/<name>, next to the test binary (Makefile: SUPERVISED_CLIENTS).
+std::string test_program(const std::string& name) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path() / name).string();
+}
+
+class SupervisorTest : public PreloadTest {
+ protected:
+  // How many CONNECT lines sockd granted for `destination` ("ip:port" or "name:port").
+  size_t granted(const std::string& destination) {
+    return sockd().log_lines_with({"CONNECT", " " + destination + " ", "granted"}).size();
+  }
+  // Waits until sockd has logged `count` granted CONNECTs to `destination`.
+  bool granted_at_least(const std::string& destination, size_t count) {
+    auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+    while (granted(destination) < count) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      sockd().wait_for_log(destination, milliseconds(100));
+    }
+    return true;
+  }
+
+  LoopbackServer echo_{echo_handler};
+  std::string echo_port_ = std::to_string(echo_.port());
+};
+
+TEST_F(SupervisorTest, StaticProgramByAddressGoesThroughSockd) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_client_static"), "127.0.0.1", echo_port_, "static hello"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo static hello\n"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(granted_at_least("127.0.0.1:" + echo_port_, 1)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, StaticProgramSeesTheDestinationAsPeer) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_client_static"), "127.0.0.1", echo_port_, "who is there"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The kernel would say sockd's port: the program asked for the echo server's.
+  EXPECT_NE(r.out.find("peer 127.0.0.1:" + echo_port_ + "\n"), std::string::npos) << r.out;
+}
+
+TEST_F(SupervisorTest, NonBlockingConnectThroughSockd) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_client_static"), "-n", "127.0.0.1", echo_port_, "no waiting"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("peer 127.0.0.1:" + echo_port_ + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("echo no waiting\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(granted_at_least("127.0.0.1:" + echo_port_, 1)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, RefusedConnectReportsTheError) {
+  // socks.conf denies this port: the program's connect fails as a direct one would.
+  conf_ = files_.write("deny.conf", "deny 0.0.0.0 0.0.0.0 eq 9\nsockd 0.0.0.0 0.0.0.0\n");
+  CommandResult r =
+      run_socksified({test_program("supervised_client_static"), "127.0.0.1", "9", "denied"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("connect: Connection refused"), std::string::npos) << r.err;
+}
+
+TEST_F(SupervisorTest, GoProgramByAddressSeesTheDestination) {
+  CommandResult r =
+      run_socksified({test_program("supervised_go_client"), "-n", "3", "127.0.0.1:" + echo_port_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("peer 127.0.0.1:" + echo_port_ + "\nok 3\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(granted_at_least("127.0.0.1:" + echo_port_, 3)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, HeyByAddress) {
+  LoopbackServer web(http_handler("hey there\n"));
+  std::string port = std::to_string(web.port());
+  CommandResult r = run_socksified({"/usr/bin/hey", "-n", "20", "-c", "4", "-disable-keepalive",
+                                    "http://127.0.0.1:" + port + "/"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[200]\t20 responses"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(granted_at_least("127.0.0.1:" + port, 20)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
+  std::vector<std::string> argv =
+      socksified({test_program("supervised_client_static"), "127.0.0.1", echo_port_, "never sent"});
+  argv.insert(argv.begin() + 1, {"-m", "preload"});
+  CommandResult r = run_command(argv, milliseconds(30000));
+  EXPECT_EQ(r.exit_code, 126) << r.err;
+  EXPECT_NE(r.err.find("would go direct"), std::string::npos) << r.err;
+  EXPECT_EQ(echo_.accepted(), 0);
+}
+
+TEST_F(SupervisorTest, ExitStatusOfTheSupervisedProgram) {
+  std::vector<std::string> argv = socksified({"/bin/sh", "-c", "exit 7"});
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  EXPECT_EQ(run_command(argv, milliseconds(30000)).exit_code, 7);
+  argv = socksified({"/bin/sh", "-c", "kill -KILL $$"});
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  EXPECT_EQ(run_command(argv, milliseconds(30000)).exit_code, 128 + 9);
+}
+
+}  // namespace
+}  // namespace socks4::test
