@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "dns_responder.h"
 #include "peer_table.h"
 #include "socks4/name_policy.h"
 #include "target_process.h"
@@ -34,6 +35,7 @@ inline CallAnswer abandon() {
 
 struct SupervisorState {
   PeerTable peers;
+  const DnsResponder* dns = nullptr;  // null with SOCKS_RESOLVE=local: queries go through
 };
 
 // The answer to `target`'s call (connect, getpeername, ... as the filter notifies them).
@@ -44,5 +46,10 @@ int socket_int_option(int fd, int name);  // SO_DOMAIN, SO_TYPE, ...; -1 with er
 // The port of an AF_INET/AF_INET6 address (host order), 0 if it has none.
 uint16_t port_of(const sockaddr_storage& address, socklen_t length);
 
+// The UDP port-53 redirects (dns_redirect.cc); nullopt when the call is no DNS query.
+std::optional<CallAnswer> redirect_dns_connect(int fd, int domain, const sockaddr_storage& address,
+                                               socklen_t length, const SupervisorState& state);
+CallAnswer answer_sendto(TargetProcess& target, const SupervisorState& state);
+CallAnswer answer_sendmsg(TargetProcess& target, const SupervisorState& state);
 
 }  // namespace socks4::supervisor

@@ -117,7 +117,11 @@ CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   if (call.args[2] > sizeof(sockaddr_storage)) return fail(EINVAL);
   sockaddr_storage address{};
   if (!target.read(call.args[1], &address, length)) return target.live() ? fail(EFAULT) : abandon();
-  if (socket_int_option(fd.get(), SO_TYPE) == SOCK_STREAM && state.peers.lookup(fd.get())) {
+  if (socket_int_option(fd.get(), SO_TYPE) == SOCK_DGRAM) {
+    if (auto redirected = redirect_dns_connect(fd.get(), domain, address, length, state)) {
+      return *redirected;
+    }
+  } else if (state.peers.lookup(fd.get())) {
     return fail(EISCONN);  // connected through a server already
   }
   BorrowedSocket borrowed(fd.get());
@@ -177,8 +181,12 @@ CallAnswer answer_call(TargetProcess& target, SupervisorState& state) {
       return answer_connect(target, state);
     case __NR_getpeername:
       return answer_getpeername(target, state);
+    case __NR_sendto:
+      return answer_sendto(target, state);
+    case __NR_sendmsg:
+      return answer_sendmsg(target, state);
     default:
-      // bind, listen, accept, accept4, getsockname, sendto, sendmsg: the kernel's own answer.
+      // bind, listen, accept, accept4, getsockname: the kernel's own answer.
       return proceed();
   }
 }

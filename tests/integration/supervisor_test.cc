@@ -1,5 +1,7 @@
 // socksify's seccomp supervisor (supervisor/): programs the preload cannot reach go through
-// sockd all the same: a statically linked C program, a Go program built here, and hey (Go).
+// sockd all the same. A statically linked C program and a Go program built here, hey (Go) and
+// busybox-static's wget, by address and by a name only sockd resolves (the program's own DNS
+// queries get placeholder addresses, so its connect becomes a 4a request).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -74,6 +76,22 @@ TEST_F(SupervisorTest, RefusedConnectReportsTheError) {
   EXPECT_NE(r.err.find("connect: Connection refused"), std::string::npos) << r.err;
 }
 
+TEST_F(SupervisorTest, StaticProgramByNameOnlySockdResolves) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_client_static"), "only-sockd.test", echo_port_, "by name"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo by name\n"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(granted_at_least("only-sockd.test:" + echo_port_, 1)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, GoProgramFiftyConnectionsByName) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_go_client"), "-n", "50", "only-sockd.test:" + echo_port_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok 50\n"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(granted_at_least("only-sockd.test:" + echo_port_, 50)) << sockd().log();
+}
+
 TEST_F(SupervisorTest, GoProgramByAddressSeesTheDestination) {
   CommandResult r =
       run_socksified({test_program("supervised_go_client"), "-n", "3", "127.0.0.1:" + echo_port_});
@@ -90,6 +108,16 @@ TEST_F(SupervisorTest, HeyByAddress) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("[200]\t20 responses"), std::string::npos) << r.out << r.err;
   EXPECT_TRUE(granted_at_least("127.0.0.1:" + port, 20)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, BusyboxWgetByName) {
+  LoopbackServer web(http_handler("busybox body\n"));
+  std::string port = std::to_string(web.port());
+  CommandResult r = run_socksified(
+      {"/bin/busybox", "wget", "-q", "-O", "-", "http://only-sockd.test:" + port + "/file"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "busybox body\n") << r.err;
+  EXPECT_TRUE(granted_at_least("only-sockd.test:" + port, 1)) << sockd().log();
 }
 
 TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
