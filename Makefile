@@ -102,7 +102,7 @@ BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
 TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
               python3-pyftpdlib dante-server dante-client oidentd systemd \
-              golang-go hey busybox-static
+              golang-go hey busybox-static aria2
 BENCH_PKGS := dante-server gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev

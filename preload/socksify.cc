@@ -47,9 +47,10 @@ void usage(FILE* out) {
                "SOCKS_DEBUG=1)\n"
                "  -m METHOD                    auto (default), preload or seccomp: auto runs "
                "statically\n"
-               "                               linked and Go programs under the seccomp "
-               "supervisor,\n"
-               "                               the others with the preload\n"
+               "                               linked and Go programs, and those with their own "
+               "DNS resolver,\n"
+               "                               under the seccomp supervisor, the others with "
+               "the preload\n"
                "  -D, --allow-direct           run COMMAND even if it is statically linked or a "
                "Go\n"
                "                               program, whose connections go direct (with a "
@@ -171,13 +172,15 @@ int main(int argc, char** argv) {
                  kMe);
 
   std::optional<socks4::socksify::DirectProgram> direct;
-  if (method != Method::kSeccomp) direct = socks4::socksify::find_direct_program(argv[i]);
+  if (method != Method::kSeccomp) {
+    direct = socks4::socksify::find_direct_program(argv[i], method == Method::kAuto);
+  }
   // auto: the supervisor for what the preload cannot reach (or whose names it cannot).
   if (method == Method::kSeccomp || (method == Method::kAuto && direct)) {
     return socks4::supervisor::run_supervised(argv + i);
   }
   // The preload cannot reach such a program: refuse it rather than let it go direct unseen.
-  if (direct) {
+  if (direct && !direct->own_resolver_only) {
     std::string what =
         direct->path == argv[i] ? direct->path : std::string(argv[i]) + ": " + direct->path;
     if (!allow_direct) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "dns_responder.h"
+#include "dns_sockets.h"
 #include "peer_table.h"
 #include "socks4/name_policy.h"
 #include "target_process.h"
@@ -35,6 +36,9 @@ inline CallAnswer abandon() {
 
 struct SupervisorState {
   PeerTable peers;
+  // UDP sockets whose DNS queries go to the supervisor's server: the nameserver each thinks it
+  // talks to, for recvfrom(2) and getpeername(2).
+  DnsSockets dns_sockets;
   const DnsResponder* dns = nullptr;  // null with SOCKS_RESOLVE=local: queries go through
 };
 
@@ -48,8 +52,11 @@ uint16_t port_of(const sockaddr_storage& address, socklen_t length);
 
 // The UDP port-53 redirects (dns_redirect.cc); nullopt when the call is no DNS query.
 std::optional<CallAnswer> redirect_dns_connect(int fd, int domain, const sockaddr_storage& address,
-                                               socklen_t length, const SupervisorState& state);
-CallAnswer answer_sendto(TargetProcess& target, const SupervisorState& state);
-CallAnswer answer_sendmsg(TargetProcess& target, const SupervisorState& state);
+                                               socklen_t length, SupervisorState& state);
+CallAnswer answer_sendto(TargetProcess& target, SupervisorState& state);
+CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state);
+CallAnswer answer_recvfrom(TargetProcess& target, SupervisorState& state);
+// getpeername(2) of a redirected DNS socket: the nameserver; nullopt for any other socket.
+std::optional<CallAnswer> answer_dns_peer(TargetProcess& target, int fd, SupervisorState& state);
 
 }  // namespace socks4::supervisor

@@ -2,9 +2,15 @@
 // (dns_responder.h) instead of the nameserver: a connect(2) of the UDP socket is made to that
 // server (Go, c-ares and glibc connect their sockets, then write), a sendto(2) or sendmsg(2)
 // with a destination is sent there. The program's socket does it, so the answer comes back to
-// it. With SOCKS_RESOLVE=local there is no such server and the queries go where they were sent.
+// it; recvfrom(2) and getpeername(2) on that socket then name the nameserver it was meant for
+// (resolvers drop answers from another address). With SOCKS_RESOLVE=local there is no such
+// server and the queries go where they were sent.
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <vector>
@@ -18,6 +24,14 @@ namespace {
 constexpr uint16_t kDnsPort = 53;
 constexpr size_t kMaxDatagram = 65535;
 constexpr size_t kMaxIov = 1024;  // UIO_MAXIOV
+constexpr int kSliceMs = 200;     // a wait on the program's behalf checks it still waits
+
+Nameserver nameserver_of(const sockaddr_storage& address, socklen_t length) {
+  Nameserver out;
+  out.address = address;
+  out.length = length;
+  return out;
+}
 
 // The supervisor's DNS server for a socket of `domain`, if `address` names a DNS port.
 std::optional<SocketAddress> responder_for(int domain, const sockaddr_storage& address,
@@ -56,16 +70,66 @@ std::optional<CallAnswer> open_datagram(TargetProcess& target, int program_fd, u
 }  // namespace
 
 std::optional<CallAnswer> redirect_dns_connect(int fd, int domain, const sockaddr_storage& address,
-                                               socklen_t length, const SupervisorState& state) {
+                                               socklen_t length, SupervisorState& state) {
   std::optional<SocketAddress> responder = responder_for(domain, address, length, state);
   if (!responder) return std::nullopt;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&responder->address), responder->length) != 0) {
     return fail(errno);
   }
+  state.dns_sockets.remember(fd, nameserver_of(address, length));
   return succeed(0);
 }
 
-CallAnswer answer_sendto(TargetProcess& target, const SupervisorState& state) {
+CallAnswer answer_recvfrom(TargetProcess& target, SupervisorState& state) {
+  const Call& call = target.call();
+  int error = 0;
+  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
+  if (!fd) return target.live() ? fail(error) : abandon();
+  std::optional<Nameserver> nameserver = state.dns_sockets.lookup(fd.get());
+  if (!nameserver) return proceed();
+  socklen_t room = 0;
+  if (!target.read(call.args[5], &room, sizeof room)) {
+    return target.live() ? fail(EFAULT) : abandon();
+  }
+  int flags = static_cast<int>(call.args[3]);
+  bool wait = (flags & MSG_DONTWAIT) == 0 && (fcntl(fd.get(), F_GETFL) & O_NONBLOCK) == 0;
+  std::vector<uint8_t> data(std::min<uint64_t>(call.args[2], kMaxDatagram));
+  ssize_t n;
+  while (true) {
+    n = recv(fd.get(), data.data(), data.size(), flags | MSG_DONTWAIT);
+    if (n >= 0 || !wait || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    pollfd p{fd.get(), POLLIN, 0};
+    poll(&p, 1, kSliceMs);
+    if (!target.live()) return abandon();
+  }
+  if (n < 0) return fail(errno);
+  size_t copied = std::min<size_t>(static_cast<size_t>(n), data.size());
+  socklen_t named = std::min(room, nameserver->length);
+  if (!target.write(call.args[1], data.data(), copied) ||
+      !target.write(call.args[4], &nameserver->address, named) ||
+      !target.write(call.args[5], &nameserver->length, sizeof nameserver->length)) {
+    return target.live() ? fail(EFAULT) : abandon();
+  }
+  return succeed(n);
+}
+
+std::optional<CallAnswer> answer_dns_peer(TargetProcess& target, int fd, SupervisorState& state) {
+  std::optional<Nameserver> nameserver = state.dns_sockets.lookup(fd);
+  if (!nameserver) return std::nullopt;
+  const Call& call = target.call();
+  socklen_t room = 0;
+  if (!target.read(call.args[2], &room, sizeof room)) {
+    return target.live() ? fail(EFAULT) : abandon();
+  }
+  socklen_t named = std::min(room, nameserver->length);
+  if (!target.write(call.args[1], &nameserver->address, named) ||
+      !target.write(call.args[2], &nameserver->length, sizeof nameserver->length)) {
+    return target.live() ? fail(EFAULT) : abandon();
+  }
+  return succeed(0);
+}
+
+CallAnswer answer_sendto(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
   Datagram d;
   if (auto early =
@@ -81,10 +145,12 @@ CallAnswer answer_sendto(TargetProcess& target, const SupervisorState& state) {
   }
   ssize_t n = sendto(d.fd.get(), data.data(), data.size(), static_cast<int>(call.args[3]),
                      reinterpret_cast<const sockaddr*>(&responder->address), responder->length);
-  return n < 0 ? fail(errno) : succeed(n);
+  if (n < 0) return fail(errno);
+  state.dns_sockets.remember(d.fd.get(), nameserver_of(d.destination, d.length));
+  return succeed(n);
 }
 
-CallAnswer answer_sendmsg(TargetProcess& target, const SupervisorState& state) {
+CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
   msghdr message{};
   if (!target.read(call.args[1], &message, sizeof message)) {
@@ -117,7 +183,9 @@ CallAnswer answer_sendmsg(TargetProcess& target, const SupervisorState& state) {
   // Ancillary data (a source address to use, ...) is dropped: the query goes over loopback.
   ssize_t n = sendto(d.fd.get(), data.data(), data.size(), static_cast<int>(call.args[2]),
                      reinterpret_cast<const sockaddr*>(&responder->address), responder->length);
-  return n < 0 ? fail(errno) : succeed(n);
+  if (n < 0) return fail(errno);
+  state.dns_sockets.remember(d.fd.get(), nameserver_of(d.destination, d.length));
+  return succeed(n);
 }
 
 }  // namespace socks4::supervisor

@@ -105,6 +105,17 @@ std::vector<sock_filter> build_program() {
     p.ret(SECCOMP_RET_ALLOW);
     p.ret(SECCOMP_RET_USER_NOTIF);
   });
+  // recvfrom asking for the source (argument 4): a DNS answer must seem to come from the
+  // nameserver the program asked, not from the supervisor's DNS server.
+  p.on_call(__NR_recvfrom, [&] {
+    p.load(argument_low(4));
+    p.jump_equal(0, 1, 0);
+    p.ret(SECCOMP_RET_USER_NOTIF);
+    p.load(argument_low(4) + 4);
+    p.jump_equal(0, 0, 1);
+    p.ret(SECCOMP_RET_ALLOW);
+    p.ret(SECCOMP_RET_USER_NOTIF);
+  });
   // sendmsg: flags are argument 2; the destination is inside the msghdr (the supervisor looks).
   p.on_call(__NR_sendmsg, [&] {
     p.load(argument_low(2));

@@ -11,9 +11,10 @@ namespace socks4::supervisor {
 // and kept across exec.
 //
 // Notified: connect, bind, listen, accept, accept4, getsockname, getpeername, sendto with a
-// destination address, sendmsg. Refused: io_uring_setup (ENOSYS: its operations bypass
-// seccomp), sendto/sendmsg/sendmmsg with MSG_FASTOPEN (EOPNOTSUPP: a connect in disguise),
-// x32 system calls (ENOSYS), and a 32-bit process's socket calls (EACCES: not supervised).
+// destination address, sendmsg, recvfrom asking for the source address. Refused: io_uring_setup
+// (ENOSYS: its operations bypass seccomp), sendto/sendmsg/sendmmsg with MSG_FASTOPEN (EOPNOTSUPP: a
+// connect in disguise), x32 system calls (ENOSYS), and a 32-bit process's socket calls (EACCES: not
+// supervised).
 int install_notifying_filter();
 
 }  // namespace socks4::supervisor

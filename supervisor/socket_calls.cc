@@ -141,6 +141,7 @@ CallAnswer answer_getpeername(TargetProcess& target, SupervisorState& state) {
   int error = 0;
   UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
   if (!fd) return target.live() ? fail(error) : abandon();
+  if (auto nameserver = answer_dns_peer(target, fd.get(), state)) return *nameserver;
   std::optional<KnownPeer> known = state.peers.lookup(fd.get());
   if (!known) return proceed();
   socklen_t room = 0;
@@ -185,6 +186,8 @@ CallAnswer answer_call(TargetProcess& target, SupervisorState& state) {
       return answer_sendto(target, state);
     case __NR_sendmsg:
       return answer_sendmsg(target, state);
+    case __NR_recvfrom:
+      return answer_recvfrom(target, state);
     default:
       // bind, listen, accept, accept4, getsockname: the kernel's own answer.
       return proceed();

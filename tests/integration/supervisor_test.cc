@@ -10,6 +10,7 @@
 
 #include "../support/child_process.h"
 #include "../support/loopback_server.h"
+#include "../support/temp_dir.h"
 #include "preload_fixture.h"
 
 namespace socks4::test {
@@ -117,6 +118,21 @@ TEST_F(SupervisorTest, BusyboxWgetByName) {
       {"/bin/busybox", "wget", "-q", "-O", "-", "http://only-sockd.test:" + port + "/file"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "busybox body\n") << r.err;
+  EXPECT_TRUE(granted_at_least("only-sockd.test:" + port, 1)) << sockd().log();
+}
+
+// aria2c is dynamically linked, but its asynchronous resolver (c-ares) asks the nameserver
+// itself, so the preload never sees its names: auto picks the supervisor for it.
+TEST_F(SupervisorTest, Aria2cByNameWithItsOwnResolver) {
+  LoopbackServer web(http_handler("aria body\n"));
+  std::string port = std::to_string(web.port());
+  TempDir downloads;
+  CommandResult r = run_socksified({"/usr/bin/aria2c", "--async-dns=true", "--timeout=10",
+                                    "--max-tries=1", "--summary-interval=0", "-d",
+                                    downloads.path(), "-o", "got",
+                                    "http://only-sockd.test:" + port + "/file"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text_file(downloads.file("got")), "aria body\n");
   EXPECT_TRUE(granted_at_least("only-sockd.test:" + port, 1)) << sockd().log();
 }
 
