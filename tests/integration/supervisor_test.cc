@@ -3,6 +3,11 @@
 // busybox-static's wget, by address and by a name only sockd resolves (the program's own DNS
 // queries get placeholder addresses, so its connect becomes a 4a request).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
 
 #include <filesystem>
 #include <string>
@@ -128,12 +133,56 @@ TEST_F(SupervisorTest, Aria2cByNameWithItsOwnResolver) {
   std::string port = std::to_string(web.port());
   TempDir downloads;
   CommandResult r = run_socksified({"/usr/bin/aria2c", "--async-dns=true", "--timeout=10",
-                                    "--max-tries=1", "--summary-interval=0", "-d",
-                                    downloads.path(), "-o", "got",
-                                    "http://only-sockd.test:" + port + "/file"});
+                                    "--max-tries=1", "--summary-interval=0", "-d", downloads.path(),
+                                    "-o", "got", "http://only-sockd.test:" + port + "/file"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(read_text_file(downloads.file("got")), "aria body\n");
   EXPECT_TRUE(granted_at_least("only-sockd.test:" + port, 1)) << sockd().log();
+}
+
+TEST_F(SupervisorTest, ChildrenOfTheProgramAreSupervisedToo) {
+  std::string client = test_program("supervised_client_static");
+  std::vector<std::string> argv =
+      socksified({"/bin/sh", "-c",
+                  client + " 127.0.0.1 " + echo_port_ + " first & " + client + " 127.0.0.1 " +
+                      echo_port_ + " second; wait"});
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  CommandResult r = run_command(argv, milliseconds(30000));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo first\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("echo second\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(granted_at_least("127.0.0.1:" + echo_port_, 2)) << sockd().log();
+}
+
+// A program killed while its connect waits for a server that never answers: socksify neither
+// hangs until the reply timeout (130 s) nor keeps the program's socket open.
+TEST_F(SupervisorTest, ProgramKilledWhileItsConnectIsPending) {
+  std::atomic<bool> closed{false};
+  LoopbackServer silent([&](int fd) {
+    char byte;
+    while (true) {
+      ssize_t n = recv(fd, &byte, 1, 0);
+      if (n == 0) closed = true;
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+    }
+  });
+  std::vector<std::string> argv =
+      socksified({"/usr/bin/timeout", "-s", "KILL", "1", test_program("supervised_client_static"),
+                  "127.0.0.1", echo_port_, "never answered"},
+                 "127.0.0.1:" + std::to_string(silent.port()));
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  auto started = std::chrono::steady_clock::now();
+  CommandResult r = run_command(argv, milliseconds(30000));
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 128 + 9) << r.err;  // timeout(1)'s status for a child it killed
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(10000));
+  EXPECT_EQ(silent.accepted(), 1);
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+  while (!closed && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(closed) << "the supervisor still holds the program's socket";
+  EXPECT_EQ(echo_.accepted(), 0);
 }
 
 TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
