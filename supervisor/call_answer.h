@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "bind_sessions.h"
 #include "dns_responder.h"
 #include "dns_sockets.h"
 #include "peer_table.h"
@@ -40,6 +41,7 @@ struct SupervisorState {
   // talks to, for recvfrom(2) and getpeername(2).
   DnsSockets dns_sockets;
   const DnsResponder* dns = nullptr;  // null with SOCKS_RESOLVE=local: queries go through
+  BindSessions binds;                 // sockets between bind(2) and accept(2) of a SOCKS BIND
 };
 
 // The answer to `target`'s call (connect, getpeername, ... as the filter notifies them).
@@ -56,6 +58,13 @@ std::optional<CallAnswer> redirect_dns_connect(int fd, int domain, const sockadd
 CallAnswer answer_sendto(TargetProcess& target, SupervisorState& state);
 CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state);
 CallAnswer answer_recvfrom(TargetProcess& target, SupervisorState& state);
+// The BIND sequence (bind_calls.cc).
+CallAnswer answer_bind(TargetProcess& target, SupervisorState& state);
+CallAnswer answer_listen(TargetProcess& target, SupervisorState& state);
+CallAnswer answer_accept(TargetProcess& target, SupervisorState& state);
+// getsockname(2) of a socket in a BIND sequence; nullopt for any other socket.
+std::optional<CallAnswer> answer_bound_name(TargetProcess& target, int fd, SupervisorState& state);
+
 // getpeername(2) of a redirected DNS socket: the nameserver; nullopt for any other socket.
 std::optional<CallAnswer> answer_dns_peer(TargetProcess& target, int fd, SupervisorState& state);
 

@@ -103,6 +103,21 @@ CallAnswer finish_direct(TargetProcess& target, int fd) {
   }
 }
 
+// The library's connect on `fd` (the program's socket, duplicated), to its end.
+CallAnswer connect_with_library(TargetProcess& target, int fd, const sockaddr_storage& address,
+                                socklen_t length, SupervisorState& state) {
+  BorrowedSocket borrowed(fd);
+  client::Outcome outcome =
+      client::connect_socket(fd, reinterpret_cast<const sockaddr*>(&address), length);
+  if (outcome.route == client::Route::kServer) {
+    if (outcome.pending) return finish_negotiation(target, fd, state);
+    if (outcome.result == 0) remember_peer(fd, state);
+  } else if (outcome.pending && !borrowed.nonblocking()) {
+    return finish_direct(target, fd);
+  }
+  return outcome.result < 0 ? fail(outcome.error) : succeed(outcome.result);
+}
+
 CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
   int error = 0;
@@ -124,16 +139,14 @@ CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   } else if (state.peers.lookup(fd.get())) {
     return fail(EISCONN);  // connected through a server already
   }
-  BorrowedSocket borrowed(fd.get());
-  client::Outcome outcome =
-      client::connect_socket(fd.get(), reinterpret_cast<const sockaddr*>(&address), length);
-  if (outcome.route == client::Route::kServer) {
-    if (outcome.pending) return finish_negotiation(target, fd.get(), state);
-    if (outcome.result == 0) remember_peer(fd.get(), state);
-  } else if (outcome.pending && !borrowed.nonblocking()) {
-    return finish_direct(target, fd.get());
+  // A socket whose bind was recorded for a SOCKS BIND: the library's connect makes that bind a
+  // plain one, on the duplicate holding the record, and the sequence ends.
+  if (std::shared_ptr<UniqueFd> held = state.binds.find(fd.get())) {
+    CallAnswer answer = connect_with_library(target, held->get(), address, length, state);
+    state.binds.drop(held);
+    return answer;
   }
-  return outcome.result < 0 ? fail(outcome.error) : succeed(outcome.result);
+  return connect_with_library(target, fd.get(), address, length, state);
 }
 
 CallAnswer answer_getpeername(TargetProcess& target, SupervisorState& state) {
@@ -155,6 +168,14 @@ CallAnswer answer_getpeername(TargetProcess& target, SupervisorState& state) {
     return target.live() ? fail(EFAULT) : abandon();
   }
   return succeed(0);
+}
+
+CallAnswer answer_getsockname(TargetProcess& target, SupervisorState& state) {
+  int error = 0;
+  UniqueFd fd = target.take_fd(static_cast<int>(target.call().args[0]), &error);
+  if (!fd) return target.live() ? fail(error) : abandon();
+  if (auto bound = answer_bound_name(target, fd.get(), state)) return *bound;
+  return proceed();
 }
 
 }  // namespace
@@ -188,9 +209,17 @@ CallAnswer answer_call(TargetProcess& target, SupervisorState& state) {
       return answer_sendmsg(target, state);
     case __NR_recvfrom:
       return answer_recvfrom(target, state);
+    case __NR_bind:
+      return answer_bind(target, state);
+    case __NR_listen:
+      return answer_listen(target, state);
+    case __NR_accept:
+    case __NR_accept4:
+      return answer_accept(target, state);
+    case __NR_getsockname:
+      return answer_getsockname(target, state);
     default:
-      // bind, listen, accept, accept4, getsockname: the kernel's own answer.
-      return proceed();
+      return proceed();  // nothing else is notified
   }
 }
 

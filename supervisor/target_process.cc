@@ -70,6 +70,31 @@ bool TargetProcess::read(uint64_t address, void* out, size_t length) const {
   return n == static_cast<ssize_t>(length) && live();
 }
 
+int TargetProcess::install_fd(int fd, int program_fd, bool close_on_exec, bool as_answer) const {
+  seccomp_notif_addfd add{};
+  add.id = call_.id;
+  add.srcfd = static_cast<uint32_t>(fd);
+  if (program_fd >= 0) {
+    add.flags |= SECCOMP_ADDFD_FLAG_SETFD;
+    add.newfd = static_cast<uint32_t>(program_fd);
+  }
+  if (as_answer) add.flags |= SECCOMP_ADDFD_FLAG_SEND;
+  add.newfd_flags = close_on_exec ? O_CLOEXEC : 0;
+  return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+}
+
+bool TargetProcess::close_on_exec(int program_fd) const {
+  std::ifstream info("/proc/" + std::to_string(call_.pid) + "/fdinfo/" +
+                     std::to_string(program_fd));
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("flags:", 0) == 0) {
+      return (std::stoul(line.substr(6), nullptr, 8) & O_CLOEXEC) != 0;
+    }
+  }
+  return false;
+}
+
 bool TargetProcess::write(uint64_t address, const void* in, size_t length) const {
   if (length == 0) return true;
   if (!live()) return false;

@@ -35,6 +35,13 @@ class TargetProcess {
   // accessible or the notification is gone.
   bool read(uint64_t address, void* out, size_t length) const;
   bool write(uint64_t address, const void* in, size_t length) const;
+  // Puts the supervisor's descriptor `fd` into the program (SECCOMP_IOCTL_NOTIF_ADDFD): over
+  // `program_fd`, as dup2 would, or at the lowest free number when it is -1; close-on-exec as
+  // asked. With `as_answer` that number is the call's result and the notification is answered.
+  // The program's number, or -1 with errno.
+  int install_fd(int fd, int program_fd, bool close_on_exec, bool as_answer) const;
+  // Whether the program's descriptor has FD_CLOEXEC (/proc/PID/fdinfo).
+  bool close_on_exec(int program_fd) const;
 
  private:
   bool ensure_pidfd();

@@ -10,11 +10,13 @@
 #include <thread>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../support/child_process.h"
 #include "../support/loopback_server.h"
+#include "../support/socket_io.h"
 #include "../support/temp_dir.h"
 #include "preload_fixture.h"
 
@@ -183,6 +185,66 @@ TEST_F(SupervisorTest, ProgramKilledWhileItsConnectIsPending) {
   }
   EXPECT_TRUE(closed) << "the supervisor still holds the program's socket";
   EXPECT_EQ(echo_.accepted(), 0);
+}
+
+// Reads "PORT <ip> <port>\n" on the control connection, connects there and sends a line naming
+// its own port (as preload_bind_test.cc's application server does).
+void data_channel_server(int control) {
+  std::string line;
+  char c;
+  while (line.size() < 200 && recv(control, &c, 1, 0) == 1 && c != '\n') line += c;
+  std::istringstream words(line);
+  std::string verb, ip;
+  int data_port = 0;
+  words >> verb >> ip >> data_port;
+  if (verb != "PORT" || data_port <= 0 || data_port > 65535) return;
+  UniqueFd data = connect_tcp(ip, static_cast<uint16_t>(data_port));
+  if (data) send_all(data.get(), "data from port " + std::to_string(local_port(data.get())) + "\n");
+}
+
+// An active-FTP-style client: bind, getsockname (announced), listen, accept.
+const char* const kActiveClient = R"(
+import socket, sys
+ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)
+data = socket.socket()
+data.bind((ctl.getsockname()[0], 0))
+ip, port = data.getsockname()
+data.listen(1)
+ctl.sendall(('PORT %s %d\n' % (ip, port)).encode())
+conn, peer = data.accept()
+conn.settimeout(15)
+line = conn.makefile().readline()
+print('announced', ip, port)
+print(line.strip())
+print('peer port', peer[1], conn.getpeername()[1])
+)";
+
+// The BIND sequence under the supervisor (python3 forced onto it with -m seccomp): the address
+// announced is where sockd listens, accept returns the relayed stream with the application
+// server as peer, and sockd logged the BIND and the inbound connection.
+TEST_F(SupervisorTest, ActiveDataChannelThroughSockdBind) {
+  LoopbackServer app(data_channel_server);
+  std::vector<std::string> argv = socksified(
+      {"/usr/bin/python3", files_.write("active.py", kActiveClient), std::to_string(app.port())});
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  CommandResult r = run_command(argv, milliseconds(30000));
+  ASSERT_EQ(r.exit_code, 0) << r.err << "\nsockd log:\n" << sockd().log();
+  std::istringstream out(r.out);
+  std::string word, ip;
+  int announced_port = 0, data_port = 0, peer_port = 0, getpeername_port = 0;
+  out >> word >> ip >> announced_port >> word >> word >> word >> data_port >> word >> word >>
+      peer_port >> getpeername_port;
+  EXPECT_EQ(ip, "127.0.0.1") << r.out;
+  EXPECT_EQ(peer_port, data_port) << "accept() must name the application server\n" << r.out;
+  EXPECT_EQ(getpeername_port, data_port) << r.out;
+  const std::string listening = "127.0.0.1:" + std::to_string(announced_port);
+  EXPECT_FALSE(sockd().log_lines_with({"BIND user=", "granted (listening on " + listening}).empty())
+      << sockd().log();
+  EXPECT_FALSE(
+      sockd()
+          .log_lines_with({"BIND inbound from 127.0.0.1:" + std::to_string(data_port), "granted"})
+          .empty())
+      << sockd().log();
 }
 
 TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
