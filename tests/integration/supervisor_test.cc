@@ -247,6 +247,42 @@ TEST_F(SupervisorTest, ActiveDataChannelThroughSockdBind) {
       << sockd().log();
 }
 
+// Go's net.Listen (bind, listen, then getsockname) and non-blocking accept4 under auto.
+TEST_F(SupervisorTest, GoListenerThroughSockdBind) {
+  LoopbackServer app(data_channel_server);
+  CommandResult r = run_socksified(
+      {test_program("supervised_go_client"), "-active", "127.0.0.1:" + std::to_string(app.port())});
+  ASSERT_EQ(r.exit_code, 0) << r.err << "\nsockd log:\n" << sockd().log();
+  std::istringstream out(r.out);
+  std::string word, ip;
+  int announced_port = 0, data_port = 0, peer_port = 0;
+  out >> word >> ip >> announced_port >> word >> word >> word >> data_port >> word >> word >>
+      peer_port;
+  EXPECT_EQ(ip, "127.0.0.1") << r.out;
+  EXPECT_EQ(peer_port, data_port) << r.out;
+  const std::string listening = "127.0.0.1:" + std::to_string(announced_port);
+  EXPECT_FALSE(sockd().log_lines_with({"BIND user=", "granted (listening on " + listening}).empty())
+      << sockd().log();
+}
+
+// Where seccomp user notification cannot be had (here: under another supervisor, since a
+// filter with a listener refuses a second one below it), the program is refused, not run
+// direct.
+TEST_F(SupervisorTest, UnavailableNotificationRefusesTheProgram) {
+  std::vector<std::string> inner =
+      socksified({test_program("supervised_client_static"), "127.0.0.1", echo_port_, "never sent"});
+  inner.insert(inner.begin() + 1, {"-m", "seccomp"});
+  std::vector<std::string> argv = socksified(inner);
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  CommandResult r = run_command(argv, milliseconds(30000));
+  EXPECT_EQ(r.exit_code, 126) << r.err;
+  EXPECT_NE(r.err.find("seccomp user notification is not available here"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("not running it"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("echo"), std::string::npos) << r.out;
+  EXPECT_EQ(echo_.accepted(), 0);
+}
+
 TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
   std::vector<std::string> argv =
       socksified({test_program("supervised_client_static"), "127.0.0.1", echo_port_, "never sent"});
