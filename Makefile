@@ -66,7 +66,10 @@ PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
 SUPERVISOR_SRCS := $(wildcard supervisor/*.cc)
 SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc)
 SOCKSIFY_HDRS := $(wildcard preload/socksify*.h)
-SOCKSIFY_OBJS := $(patsubst %.cc,$(BUILD)/socksify-obj/%.o,$(SUPERVISOR_SRCS) $(LIBSOCKS_SRCS))
+# preload_settings.cc too: the supervisor decides by the preload's own settings (SOCKS_RESOLVE,
+# SOCKS_IPV6, SOCKS_UDP).
+SOCKSIFY_OBJS := $(patsubst %.cc,$(BUILD)/socksify-obj/%.o,$(SUPERVISOR_SRCS) $(LIBSOCKS_SRCS) \
+                   preload/preload_settings.cc)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -198,6 +201,7 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 # The linker warns that the static glibc's getaddrinfo needs the shared NSS modules at run
 # time: the supervisor's lookups of server and local names use them as any program's would.
 SOCKSIFY_FLAGS := -std=c++20 -O2 -Wall -Wextra -Werror -pthread -Ilibsocks/include -Isupervisor \
+  -Ipreload \
   -DSOCKS4_VERSION=\"$(VERSION)\"
 SOCKSIFY_BUILD = $(CXX) $(SOCKSIFY_FLAGS) -static -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ \
   $(SOCKSIFY_SRCS) $(SOCKSIFY_OBJS)

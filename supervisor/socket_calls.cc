@@ -21,6 +21,7 @@
 #include "socks4/client_log.h"
 #include "socks4/client_ops.h"
 #include "socks4/client_registry.h"
+#include "uncarried.h"
 
 namespace socks4::supervisor {
 namespace {
@@ -139,6 +140,7 @@ CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   } else if (state.peers.lookup(fd.get())) {
     return fail(EISCONN);  // connected through a server already
   }
+  if (auto refused = answer_uncarried(fd.get(), address, length)) return *refused;
   // A socket whose bind was recorded for a SOCKS BIND: the library's connect makes that bind a
   // plain one, on the duplicate holding the record, and the sequence ends.
   if (std::shared_ptr<UniqueFd> held = state.binds.find(fd.get())) {

@@ -15,6 +15,7 @@
 
 #include "dns_responder.h"
 #include "notification_loop.h"
+#include "preload_settings.h"
 #include "seccomp_filter.h"
 #include "socks4/name_policy.h"
 
@@ -73,12 +74,6 @@ pid_t g_child = -1;
 // Termination requests go to the program; socksify stays to answer it until it has gone.
 void forward_signal(int signal) {
   if (g_child > 0) kill(g_child, signal);
-}
-
-ResolveMode resolve_mode() {
-  const char* text = std::getenv("SOCKS_RESOLVE");
-  if (text == nullptr || *text == '\0') return ResolveMode::kFallback;
-  return parse_resolve_mode(text).value_or(ResolveMode::kFallback);
 }
 
 }  // namespace
@@ -149,7 +144,7 @@ int run_supervised(char** argv) {
   forward.sa_flags = SA_RESTART;
   for (int s : {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(s, &forward, nullptr);
 
-  ResolveMode mode = resolve_mode();
+  ResolveMode mode = preload::settings().resolve;  // the preload's own setting
   std::optional<DnsResponder> dns;
   SupervisorState state;
   if (mode != ResolveMode::kLocal) {

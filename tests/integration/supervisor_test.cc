@@ -84,6 +84,15 @@ TEST_F(SupervisorTest, RefusedConnectReportsTheError) {
   EXPECT_NE(r.err.find("connect: Connection refused"), std::string::npos) << r.err;
 }
 
+// A placeholder this run never handed out names nothing: unreachable, as under the preload.
+TEST_F(SupervisorTest, UnknownPlaceholderIsUnreachable) {
+  CommandResult r = run_socksified(
+      {test_program("supervised_client_static"), "198.18.200.7", echo_port_, "to nobody"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("connect: No route to host"), std::string::npos) << r.err;
+  EXPECT_TRUE(sockd().log_lines_with({"CONNECT", "198.18.200.7"}).empty()) << sockd().log();
+}
+
 TEST_F(SupervisorTest, StaticProgramByNameOnlySockdResolves) {
   CommandResult r = run_socksified(
       {test_program("supervised_client_static"), "only-sockd.test", echo_port_, "by name"});
