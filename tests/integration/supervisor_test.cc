@@ -292,6 +292,30 @@ TEST_F(SupervisorTest, UnavailableNotificationRefusesTheProgram) {
   EXPECT_EQ(echo_.accepted(), 0);
 }
 
+// What would connect past the supervisor is refused: io_uring (its operations bypass
+// seccomp) and TCP Fast Open (a connect inside sendto).
+TEST_F(SupervisorTest, CallsThatWouldBypassItAreRefused) {
+  const char* script = R"(
+import ctypes, errno, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall(425, 1, None)  # io_uring_setup(1, NULL)
+print('io_uring_setup', errno.errorcode[ctypes.get_errno()])
+s = socket.socket()
+try:
+    s.sendto(b'x', socket.MSG_FASTOPEN, ('127.0.0.1', int(sys.argv[1])))
+    print('fastopen sent')
+except OSError as e:
+    print('fastopen', errno.errorcode[e.errno])
+)";
+  std::vector<std::string> argv =
+      socksified({"/usr/bin/python3", files_.write("bypass.py", script), echo_port_});
+  argv.insert(argv.begin() + 1, {"-m", "seccomp"});
+  CommandResult r = run_command(argv, milliseconds(30000));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "io_uring_setup ENOSYS\nfastopen ENOTSUP\n");  // ENOTSUP == EOPNOTSUPP
+  EXPECT_EQ(echo_.accepted(), 0);
+}
+
 TEST_F(SupervisorTest, PreloadMethodStillRefusesStaticPrograms) {
   std::vector<std::string> argv =
       socksified({test_program("supervised_client_static"), "127.0.0.1", echo_port_, "never sent"});
