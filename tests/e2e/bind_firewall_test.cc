@@ -1,10 +1,10 @@
 // sockd's BIND on the firewall test bed (docs/ARCHITECTURE.md, "Test beds"): tnftp in ACTIVE mode
 // in lan downloads and uploads through sockd on fw from pyftpdlib in wan, socksified by Dante's
-// socksify (Debian dante-client, SOCKS 4) and by our own preload. The data connection comes from
-// wan to the address sockd announced — fw's outside address 198.51.100.1, never 192.0.2.1 or
-// 0.0.0.0. A raw client in lan shows the refusals: no primary connection, and an inbound connection
-// from another wan address (198.51.100.3). Needs root; under CI=true a bed that cannot be built
-// fails.
+// socksify (Debian dante-client, SOCKS 4), by our own preload and by our seccomp supervisor. The
+// data connection comes from wan to the address sockd announced — fw's outside address
+// 198.51.100.1, never 192.0.2.1 or 0.0.0.0. A raw client in lan shows the refusals: no primary
+// connection, and an inbound connection from another wan address (198.51.100.3). Needs root;
+// under CI=true a bed that cannot be built fails.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -226,6 +226,12 @@ TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadWithOurPreload) {
   ASSERT_FALSE(ec);
   const std::string socksify = (self.parent_path().parent_path() / "socksify").string();
   ftp_active_both_ways({socksify, "-s", kSockdAddr}, "preload");
+}
+
+// The same tnftp under socksify's seccomp supervisor: the library's BIND sequence answered from
+// outside the program (supervisor/bind_calls.cc).
+TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadUnderTheSupervisor) {
+  ftp_active_both_ways({Testbed::socksify_path(), "-m", "seccomp", "-s", kSockdAddr}, "seccomp");
 }
 
 // lftp and inetutils-ftp in active mode announce what getsockname(2) says of the data socket
