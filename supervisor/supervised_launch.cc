@@ -105,7 +105,8 @@ int run_supervised(char** argv) {
     int error = first ? first->value : EPROTO;
     std::fprintf(stderr,
                  "socksify: %s: seccomp user notification is not available here (%s), so its "
-                 "connections cannot be supervised; not running it\n",
+                 "connections cannot be supervised; not running it (-m preload --allow-direct "
+                 "runs it direct)\n",
                  argv[0], std::strerror(error));
     reap(child);
     return kCannotRun;
