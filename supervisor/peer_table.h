@@ -26,7 +26,9 @@ struct KnownPeer {
 
 class PeerTable {
  public:
-  static constexpr size_t kMaxEntries = 65536;
+  // About 350 bytes each: some 6 MiB at most. A program holding more sockets through a server
+  // at once sees the kernel's peer (the server) for the oldest.
+  static constexpr size_t kMaxEntries = 16384;
 
   // `fd`: the supervisor's duplicate of the program's socket, connected through a server.
   void remember(int fd, const KnownPeer& peer);
