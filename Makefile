@@ -61,10 +61,15 @@ BENCH_SRCS    := $(wildcard bench/*.cc)
 PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
 # socksify: its main and checks, plus the one grammar it shares with the library (-s) and the
 # dependency-free text helpers that grammar uses.
-SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc) libsocks/conf/socks_conf_servers.cc \
-                 libsocks/conf/conf_text.cc
-SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) libsocks/include/socks4/socks_conf_servers.h \
-                 libsocks/include/socks4/conf_text.h
+# Its seccomp supervisor (supervisor/) answers with the client library's own code, so socksify
+# links all of libsocks, built once more without sanitizers and statically (SOCKSIFY_OBJS).
+SUPERVISOR_SRCS := $(wildcard supervisor/*.cc)
+SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc)
+SOCKSIFY_HDRS := $(wildcard preload/socksify*.h)
+# preload_settings.cc too: the supervisor decides by the preload's own settings (SOCKS_RESOLVE,
+# SOCKS_IPV6, SOCKS_UDP).
+SOCKSIFY_OBJS := $(patsubst %.cc,$(BUILD)/socksify-obj/%.o,$(SUPERVISOR_SRCS) $(LIBSOCKS_SRCS) \
+                   preload/preload_settings.cc)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -81,6 +86,8 @@ R_COMMANDS   := $(BUILD)/rftp $(BUILD)/rtelnet
 PLAIN_CLIENT := $(BUILD)/tests/client_plain_bsd
 # Programs socksify must refuse to run (statically linked, Go-like); see socksify_probe.c.
 PROBES := $(addprefix $(BUILD)/tests/,probe_static probe_static_pie probe_go_note probe_go_buildinfo)
+# Clients the seccomp supervisor must reach (supervisor_test.cc).
+SUPERVISED_CLIENTS := $(addprefix $(BUILD)/tests/,supervised_client_static supervised_go_client)
 RENAMES := -Dconnect=Rconnect -Dbind=Rbind -Dgetsockname=Rgetsockname -Dlisten=Rlisten \
            -Daccept=Raccept -Dselect=Rselect -Drcmd=Rrcmd -Dgethostbyname=Rgethostbyname
 SOCKD      := $(BUILD)/sockd
@@ -99,7 +106,8 @@ TEST_SCRIPTS := $(wildcard tests/install_test.sh tests/runner_test.sh)
 BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
 TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
-              python3-pyftpdlib dante-server dante-client oidentd systemd haproxy
+              python3-pyftpdlib dante-server dante-client oidentd systemd haproxy \
+              golang-go hey busybox-static aria2
 BENCH_PKGS := dante-server haproxy gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -117,7 +125,7 @@ SOCKSIFY_LIB := $(abspath $(or $(PLAIN_PRELOAD),$(PRELOAD_SO)))
 all: $(SOCKD) $(LIBSOCKS_A) $(LIBSOCKS_SO) $(LIBSOCKS_PC) \
      $(if $(PRELOAD_SRCS),$(if $(PLAIN_PRELOAD),,$(PRELOAD_SO)) $(SOCKSIFY) $(R_COMMANDS))
 
-tests: $(TEST_BINS) $(PLAIN_CLIENT) $(PROBES)
+tests: $(TEST_BINS) $(PLAIN_CLIENT) $(PROBES) $(SUPERVISED_CLIENTS)
 
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -169,6 +177,15 @@ $(BUILD)/tests/probe_go_note: tests/integration/socksify_probe.c
 	$(call PROBE_BUILD,-DPROBE_GO_BUILD_ID_NOTE)
 $(BUILD)/tests/probe_go_buildinfo: tests/integration/socksify_probe.c
 	$(call PROBE_BUILD,-DPROBE_GO_BUILDINFO)
+# socksify's supervisor tests: a static C client, and a Go one built offline with Debian's
+# golang-go (standard library only; its caches inside BUILD).
+$(BUILD)/tests/supervised_client_static: tests/integration/supervised_client.c
+	$(call PROBE_BUILD,-static)
+GO_ENV = GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path GOPROXY=off \
+         GOFLAGS= GO111MODULE=off CGO_ENABLED=0
+$(BUILD)/tests/supervised_go_client: tests/integration/supervised_go_client.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) go build -o $@ $<
 
 # The LD_PRELOAD library: preload/ objects plus libsocks' objects, one self-contained .so.
 # libstdc++ and libgcc are linked in (and hidden by the export map): loading the shared
@@ -183,12 +200,20 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 # socksify, with the preload library's path built in: the build tree's here, LIBDIR's for
 # `make install`. Static and without sanitizers: it only sets the environment and execs, and
 # its start-up is part of every socksified command's (see preload/socksify.cc).
-SOCKSIFY_BUILD = $(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -static -Ilibsocks/include \
-  -DSOCKS4_VERSION=\"$(VERSION)\" -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ $(SOCKSIFY_SRCS)
-$(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS)
+# The linker warns that the static glibc's getaddrinfo needs the shared NSS modules at run
+# time: the supervisor's lookups of server and local names use them as any program's would.
+SOCKSIFY_FLAGS := -std=c++20 -O2 -Wall -Wextra -Werror -pthread -Ilibsocks/include -Isupervisor \
+  -Ipreload \
+  -DSOCKS4_VERSION=\"$(VERSION)\"
+SOCKSIFY_BUILD = $(CXX) $(SOCKSIFY_FLAGS) -static -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ \
+  $(SOCKSIFY_SRCS) $(SOCKSIFY_OBJS)
+$(BUILD)/socksify-obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(SOCKSIFY_FLAGS) -MMD -MP -c $< -o $@
+$(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(SOCKSIFY_OBJS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))
-$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(PATHS_STAMP)
+$(BUILD)/install/socksify: $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(SOCKSIFY_OBJS) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(LIBDIR)/libsocksify.so)
 
@@ -218,7 +243,9 @@ $(LIBSOCKD_A): $(call obj,$(SERVER_LIB_SRCS))
 $(SOCKD): $(call obj,server/main.cc) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(SYSTEMD_LIBS)
 
-$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBSOCKD_A) $(LIBSOCKS_A)
+# The supervisor's DNS answers are pure enough for unit tests (supervisor_dns_test.cc).
+SUPERVISOR_UNIT_SRCS := supervisor/dns_message.cc supervisor/dns_answers.cc
+$(UNIT_BIN): $(call obj,$(UNIT_SRCS) $(SUPERVISOR_UNIT_SRCS)) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest_main $(GTEST_LIBS) $(EVENT_LIBS)
 
@@ -282,7 +309,7 @@ in_tree = $(patsubst $(BUILD)/%,$(2)/%,$(1))
 TSAN_BINS := $(if $(INTEG_SRCS),$(INTEG_BIN)) $(if $(E2E_SRCS),$(E2E_BIN))
 TSAN_FILTER ?= *
 
-tsan-tests: $(TSAN_BINS) $(PLAIN_CLIENT) $(PROBES)
+tsan-tests: $(TSAN_BINS) $(PLAIN_CLIENT) $(PROBES) $(SUPERVISED_CLIENTS)
 
 sanitizer-tests:
 	-$(MAKE) asan
@@ -407,4 +434,4 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
--include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/socksify-obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

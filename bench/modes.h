@@ -12,5 +12,6 @@ int run_connrate(const Options& options);    // connect, (SOCKS4), 1-byte echo, 
 int run_hold(const Options& options);        // open and hold relayed connections
 int run_probe(const Options& options);       // one echo round trip, retried until timeout
 int run_storm(const Options& options);       // rounds of concurrent SOCKS4a lookups
+int run_connects(const Options& options);    // sequential plain connects (socksify methods)
 
 }  // namespace socksbench

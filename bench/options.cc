@@ -19,6 +19,8 @@ void usage() {
       "  probe      --target A:P     one echo round trip, retried until --timeout\n"
       "  storm      --target A:P     rounds of --count concurrent SOCKS4a CONNECTs via --proxy\n"
       "             --names N1,N2... to the names given (\".slow\" names made unique)\n"
+      "  connects   --target A:P     --count sequential plain connect/1-byte echo/close cycles\n"
+      "                              (run under socksify -m preload|seccomp by run.sh)\n"
       "  free-port                   print a currently free loopback TCP port\n"
       "options: --proxy A:P  --streams N  --clients N  --count N  --seconds S  --timeout S\n"
       "         --pid PID (measure this process tree's VmRSS and CPU time)  --label TEXT\n",

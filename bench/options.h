@@ -11,7 +11,7 @@
 namespace socksbench {
 
 struct Options {
-  std::string mode;  // serve | throughput | connrate | hold | probe | storm | free-port
+  std::string mode;  // serve | throughput | connrate | hold | probe | storm | connects | free-port
   std::optional<sockaddr_in> target;  // where the traffic finally goes (sink or echo server)
   std::optional<sockaddr_in> proxy;   // SOCKS4 server to go through; direct when absent
   int streams = 1;                    // throughput: parallel streams

@@ -7,7 +7,8 @@
 # Environment: BENCH_SECONDS (default 2) per rate sample, BENCH_ROUNDS (default 3) samples of
 # each rate per path, best kept; BENCH_HOLD (default 9000) connections for the held test;
 # BENCH_STORM (default 1000) concurrent 4a lookups in the lookup storm; BENCH_FETCHES (default
-# 60) curl fetches per way in the preload latency test. Everything talks to 127.0.0.1 only; every process
+# 60) curl fetches per way in the preload latency test; BENCH_CONNECTS (default 2000) connects per
+# way and round in socksify's per-connect test. Everything talks to 127.0.0.1 only; every process
 # started here is stopped by pid on exit. Results: bench/results/<UTC stamp>.tsv (+ .raw, .png)
 # and bench/results/latest.*. Method: docs/BENCHMARKS.md.
 set -euo pipefail
@@ -21,6 +22,7 @@ rounds=${BENCH_ROUNDS:-3}
 hold_count=${BENCH_HOLD:-9000}
 storm_count=${BENCH_STORM:-1000}
 fetches=${BENCH_FETCHES:-60}
+connects=${BENCH_CONNECTS:-2000}
 results=$here/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
@@ -319,6 +321,26 @@ else
   echo "bench: no socksify or curl: preload latency not measured" >&2
 fi
 
+# --- socksify's per-connect cost: preload against the seccomp supervisor ----------------------
+# The same plain-socket client (socksbench connects), $connects sequential connect/1-byte echo/
+# close cycles to the ping server: direct, then through sockd under socksify -m preload and
+# -m seccomp; interleaved, $rounds rounds, median per way.
+if [[ -n $sockd_addr && -x $socksify ]]; then
+  echo "bench: socksify per-connect cost, $connects connects per way and round" >&2
+  printf 'sockd @=%s 127.0.0.0/8\n' "$sockd_addr" >"$work/socks-connects.conf"
+  for _ in $(seq "$rounds"); do
+    for way in direct preload seccomp; do
+      case $way in
+        direct) line=$("$socksbench" connects --target "$ping_addr" --count "$connects" --label direct) ;;
+        *) line=$("$socksify" -m "$way" -c "$work/socks-connects.conf" "$socksbench" connects \
+             --target "$ping_addr" --count "$connects" --label "$way") ;;
+      esac
+      echo "$line" >>"$raw"
+      samples[connect_$way,sockd]+="$(field us_per_connect " $line") "
+    done
+  done
+fi
+
 stop_all
 busy_end=$(busy_cores)
 
@@ -366,6 +388,11 @@ declare -A value ratio_of
   ratio_of[preload]=$(awk -v p="${samples[fetch_preload,sockd]:-}" -v s="${samples[fetch_socks4,sockd]:-}" \
     'BEGIN { if (p == "" || s == "" || s + 0 == 0) print "-"; else printf "%.3g", p / s }')
   extra "  socksify / --socks4" ratio "${ratio_of[preload]}"
+  extra "connect+echo+close, direct" us "$(median "${samples[connect_direct,sockd]:-}")"
+  extra "  socksify -m preload via sockd" us "$(median "${samples[connect_preload,sockd]:-}")"
+  extra "  socksify -m seccomp via sockd" us "$(median "${samples[connect_seccomp,sockd]:-}")"
+  ratio_of[seccomp]=$(median "${samples[connect_seccomp,sockd]:-}" "${samples[connect_preload,sockd]:-}")
+  extra "  seccomp / preload" ratio "${ratio_of[seccomp]}"
 } >"$tsv"
 cp "$tsv" "$results/latest.tsv"
 cp "$raw" "$results/latest.raw"

@@ -1,5 +1,6 @@
-// socksify: runs a program with the SOCKS preload library in front of LD_PRELOAD; options
-// become the SOCKS_* environment variables the library reads. See socksify(1).
+// socksify: runs a program with the SOCKS preload library in front of LD_PRELOAD, or under the
+// seccomp supervisor (supervisor/) for the programs the preload cannot reach; options become
+// the SOCKS_* environment variables the library reads. See socksify(1).
 //
 // A small compiled program rather than a shell script: it runs before every socksified
 // command, and starting a shell cost about 8% of a short curl fetch (docs/BENCHMARKS.md).
@@ -10,10 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "socks4/socks_conf_servers.h"
 #include "socksify_program.h"
+#include "supervised_launch.h"
 
 #ifndef SOCKSIFY_PRELOAD_LIB
 #error "build with -DSOCKSIFY_PRELOAD_LIB=\"/path/to/libsocksify.so\""
@@ -29,9 +32,9 @@ constexpr int kCannotRun = 126;   // the shell's "found but cannot run", for a p
 void usage(FILE* out) {
   std::fprintf(out,
                "Usage: %s [options] COMMAND [ARGS...]\n"
-               "Runs COMMAND with the SOCKS preload library, so its connections follow "
-               "socks.conf(5)\n"
-               "and the SOCKS_* environment variables.\n"
+               "Runs COMMAND with the SOCKS preload library or under a seccomp supervisor (-m), "
+               "so its\n"
+               "connections follow socks.conf(5) and the SOCKS_* environment variables.\n"
                "\n"
                "  -s HOST:PORT[,HOST:PORT...]  SOCKS servers, tried in order (sets SOCKS_SERVER)\n"
                "  -c FILE                      client configuration file (sets SOCKS_CONF)\n"
@@ -44,17 +47,24 @@ void usage(FILE* out) {
                "SOCKS_QUIET=1)\n"
                "  -d                           trace every decision on stderr (sets "
                "SOCKS_DEBUG=1)\n"
-               "  -D, --allow-direct           run COMMAND even if it is statically linked or a "
-               "Go\n"
-               "                               program, whose connections go direct (with a "
-               "warning)\n"
+               "  -m METHOD                    auto (default), preload or seccomp: auto runs "
+               "statically\n"
+               "                               linked and Go programs, and those with their own "
+               "DNS resolver,\n"
+               "                               under the seccomp supervisor, the others with "
+               "the preload\n"
+               "  -D, --allow-direct           with -m preload: run COMMAND even if it is "
+               "statically linked\n"
+               "                               or a Go program, whose connections go direct "
+               "(with a warning)\n"
                "  -h, --help                   show this help and exit\n"
                "  -V, --version                show the version and exit\n"
                "\n"
                "Exit status: COMMAND's; 125 if socksify fails (bad usage, malformed server "
                "list);\n"
-               "126 if COMMAND cannot be run, or would bypass the preload (statically linked, "
-               "Go);\n"
+               "126 if COMMAND cannot be run, or would go direct (-m preload with a static or "
+               "Go program;\n"
+               "seccomp user notification unavailable);\n"
                "127 if COMMAND is not found.\n",
                kMe);
 }
@@ -86,6 +96,15 @@ void check_server_list(const char* list, const char* origin) {
   }
 }
 
+enum class Method { kAuto, kPreload, kSeccomp };
+
+std::optional<Method> parse_method(const char* text) {
+  if (!std::strcmp(text, "auto")) return Method::kAuto;
+  if (!std::strcmp(text, "preload")) return Method::kPreload;
+  if (!std::strcmp(text, "seccomp")) return Method::kSeccomp;
+  return std::nullopt;
+}
+
 bool valid_resolve_mode(const char* mode) {
   return !std::strcmp(mode, "fallback") || !std::strcmp(mode, "remote") ||
          !std::strcmp(mode, "local");
@@ -96,6 +115,7 @@ bool valid_resolve_mode(const char* mode) {
 int main(int argc, char** argv) {
   bool server_from_option = false;
   bool allow_direct = false;
+  Method method = Method::kAuto;
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
@@ -120,6 +140,11 @@ int main(int argc, char** argv) {
       setenv("SOCKS_QUIET", "1", 1);
     } else if (!std::strcmp(arg, "-d")) {
       setenv("SOCKS_DEBUG", "1", 1);
+    } else if (!std::strcmp(arg, "-m")) {
+      const char* text = option_value(argc, argv, i++, "a method");
+      std::optional<Method> chosen = parse_method(text);
+      if (!chosen) fail(std::string("method must be auto, preload or seccomp, not '") + text + "'");
+      method = *chosen;
     } else if (!std::strcmp(arg, "-D") || !std::strcmp(arg, "--allow-direct")) {
       allow_direct = true;
     } else if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) {
@@ -150,14 +175,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: warning: no SOCKS_SERVER and no socks.conf: connections go direct\n",
                  kMe);
 
+  std::optional<socks4::socksify::DirectProgram> direct;
+  if (method != Method::kSeccomp) {
+    direct = socks4::socksify::find_direct_program(argv[i], method == Method::kAuto);
+  }
+  // auto: the supervisor for what the preload cannot reach (or whose names it cannot).
+  if (method == Method::kSeccomp || (method == Method::kAuto && direct)) {
+    return socks4::supervisor::run_supervised(argv + i);
+  }
   // The preload cannot reach such a program: refuse it rather than let it go direct unseen.
-  if (auto direct = socks4::socksify::find_direct_program(argv[i])) {
+  if (direct && !direct->own_resolver_only) {
     std::string what =
         direct->path == argv[i] ? direct->path : std::string(argv[i]) + ": " + direct->path;
     if (!allow_direct) {
       std::fprintf(stderr,
                    "%s: %s: %s: the preload library cannot reach it, so its connections would "
-                   "go direct; not running it (--allow-direct runs it anyway)\n",
+                   "go direct; not running it (-m auto or -m seccomp supervises it, "
+                   "--allow-direct runs it anyway)\n",
                    kMe, what.c_str(), direct->reason.c_str());
       return kCannotRun;
     }

@@ -94,9 +94,42 @@ bool has_go_build_id(const ElfReader& elf, const std::vector<unsigned char>& not
 
 struct ElfFacts {
   bool interpreter = false;
-  bool soname = false;            // a shared object: the dynamic loader itself, run directly
-  const char* go_mark = nullptr;  // what showed it is a Go program
+  bool soname = false;                 // a shared object: the dynamic loader itself, run directly
+  const char* go_mark = nullptr;       // what showed it is a Go program
+  const char* own_resolver = nullptr;  // a resolver library it links (DT_NEEDED in .dynstr)
+  std::vector<std::string> needed;     // the libraries it names (DT_NEEDED)
 };
+
+// Resolver libraries that query nameservers themselves, by the names .dynstr would hold.
+constexpr const char* kOwnResolvers[] = {"libcares.so"};
+// Where the libraries a program names are looked for (its own, not the one they call): the
+// dynamic linker's default directories on Debian, after LD_LIBRARY_PATH.
+constexpr const char* kLibraryDirectories[] = {"/lib/x86_64-linux-gnu",
+                                               "/usr/lib/x86_64-linux-gnu",
+                                               "/lib64",
+                                               "/usr/lib64",
+                                               "/lib",
+                                               "/usr/lib"};
+constexpr size_t kMaxLibraries = 64;
+
+// The DT_NEEDED names of a .dynamic section, whose string offsets are into `strings` (.dynstr).
+std::vector<std::string> needed_libraries(const ElfReader& elf,
+                                          const std::vector<unsigned char>& dynamic,
+                                          const std::vector<unsigned char>& strings) {
+  std::vector<std::string> out;
+  size_t entry_size = elf.wide() ? 16 : 8;
+  for (size_t at = 0; at + entry_size <= dynamic.size() && out.size() < kMaxLibraries;
+       at += entry_size) {
+    uint64_t tag = elf.word(dynamic, at, at);
+    if (tag == DT_NULL) break;
+    if (tag != DT_NEEDED) continue;
+    uint64_t offset = elf.word(dynamic, at + 8, at + 4);
+    if (offset >= strings.size()) continue;
+    const char* name = reinterpret_cast<const char*>(strings.data()) + offset;
+    out.emplace_back(name, strnlen(name, strings.size() - offset));
+  }
+  return out;
+}
 
 // Whether a dynamic section names its object (DT_SONAME): shared objects do, the programs
 // linked with -static-pie do not.
@@ -144,24 +177,88 @@ void scan_section_names(const ElfReader& elf, const std::vector<unsigned char>& 
       entry_size < (elf.wide() ? 64u : 40u)) {
     return;
   }
-  std::vector<unsigned char> entry;
-  if (!elf.read(offset + names_index * entry_size, entry_size, entry)) return;
+  // The whole table in one read: this runs before every socksified command, and for the
+  // libraries a program names too.
+  std::vector<unsigned char> table;
+  if (!elf.read(offset, count * entry_size, table)) return;
+  auto entry_at = [&](uint64_t i) {
+    return std::vector<unsigned char>(table.begin() + static_cast<ptrdiff_t>(i * entry_size),
+                                      table.begin() + static_cast<ptrdiff_t>((i + 1) * entry_size));
+  };
+  std::vector<unsigned char> entry = entry_at(names_index);
   std::vector<unsigned char> names;
   uint64_t names_size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
   if (!elf.read(elf.word(entry, 24, 16), names_size, names)) return;
+  std::vector<unsigned char> strings;
+  std::vector<unsigned char> dynamic;
   for (uint64_t i = 0; i < count && !facts.go_mark; ++i) {
-    if (!elf.read(offset + i * entry_size, entry_size, entry)) return;
+    entry = entry_at(i);
     uint64_t name_at = elf.field(entry, 0, 4);
     if (name_at >= names.size()) continue;
     const char* name = reinterpret_cast<const char*>(names.data()) + name_at;
     std::string_view section(name, strnlen(name, names.size() - name_at));
     if (section == ".go.buildinfo") facts.go_mark = ".go.buildinfo section";
+    if (section == ".dynamic") {
+      uint64_t size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
+      if (!elf.read(elf.word(entry, 24, 16), size, dynamic)) dynamic.clear();
+    }
+    if (section == ".dynstr" && !facts.own_resolver) {
+      uint64_t size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
+      if (!elf.read(elf.word(entry, 24, 16), size, strings)) continue;
+      std::string_view text(reinterpret_cast<const char*>(strings.data()), strings.size());
+      for (const char* library : kOwnResolvers) {
+        if (text.find(library) != std::string_view::npos) facts.own_resolver = library;
+      }
+    }
   }
+  if (!dynamic.empty() && !strings.empty()) facts.needed = needed_libraries(elf, dynamic, strings);
 }
 
-// The reason the preload cannot reach this ELF program; nullopt if it can or if `fd` is not
-// an executable ELF file.
-std::optional<std::string> judge_elf(int fd) {
+std::optional<DirectProgram> judge_elf(int fd, bool with_libraries);
+
+// The file the dynamic linker would load for `name` (a DT_NEEDED entry), roughly: a path as
+// is, else the first of LD_LIBRARY_PATH's and the default directories that has it.
+std::optional<std::string> find_library(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  std::vector<std::string> directories;
+  if (const char* path = std::getenv("LD_LIBRARY_PATH")) {
+    std::string_view rest(path);
+    while (!rest.empty()) {
+      size_t colon = rest.find(':');
+      if (colon != 0) directories.emplace_back(rest.substr(0, colon));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  directories.insert(directories.end(), std::begin(kLibraryDirectories),
+                     std::end(kLibraryDirectories));
+  for (const std::string& directory : directories) {
+    std::string candidate = directory + "/" + name;
+    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+// A library the program links directly that has a resolver of its own (aria2c's libaria2 links
+// c-ares). One level deep: what the program's libraries name themselves.
+std::optional<DirectProgram> judge_libraries(const std::vector<std::string>& needed) {
+  for (const std::string& name : needed) {
+    std::optional<std::string> path = find_library(name);
+    if (!path) continue;
+    UniqueFd fd(open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) continue;
+    std::optional<DirectProgram> judged = judge_elf(fd.get(), false);
+    if (judged && judged->own_resolver_only) {
+      judged->reason += " through " + name;
+      return judged;
+    }
+  }
+  return std::nullopt;
+}
+
+// The reason the preload cannot reach this ELF program (or its names); nullopt if it can or
+// if `fd` is not an executable ELF file. `with_libraries`: look into the libraries it names.
+std::optional<DirectProgram> judge_elf(int fd, bool with_libraries) {
   std::vector<unsigned char> header;
   if (!read_at(fd, 0, EI_NIDENT, header) || std::memcmp(header.data(), ELFMAG, SELFMAG) != 0) {
     return std::nullopt;
@@ -181,10 +278,15 @@ std::optional<std::string> judge_elf(int fd) {
   ElfFacts facts;
   scan_program_headers(elf, header, facts);
   if (!facts.go_mark) scan_section_names(elf, header, facts);
-  if (facts.go_mark) return std::string("a Go program (") + facts.go_mark + ")";
+  if (facts.go_mark) return DirectProgram{{}, std::string("a Go program (") + facts.go_mark + ")"};
   if (!facts.interpreter && !facts.soname) {
-    return std::string("statically linked (no ELF interpreter)");
+    return DirectProgram{{}, "statically linked (no ELF interpreter)"};
   }
+  if (facts.own_resolver) {
+    return DirectProgram{
+        {}, std::string("its own DNS resolver (") + facts.own_resolver + ")", true};
+  }
+  if (with_libraries) return judge_libraries(facts.needed);
   return std::nullopt;
 }
 
@@ -217,7 +319,7 @@ bool is_executable_file(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
 }
 
-std::optional<DirectProgram> judge(const std::string& path, int depth) {
+std::optional<DirectProgram> judge(const std::string& path, int depth, bool with_libraries) {
   if (depth > kMaxScriptDepth) return std::nullopt;  // exec will say ELOOP
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return std::nullopt;
@@ -231,12 +333,13 @@ std::optional<DirectProgram> judge(const std::string& path, int depth) {
         shebang->argument.find_first_of(" \t") == std::string::npos) {
       std::optional<std::string> named = resolve_like_execvp(shebang->argument);
       if (!named) return std::nullopt;
-      return judge(*named, depth + 1);
+      return judge(*named, depth + 1, with_libraries);
     }
-    return judge(shebang->interpreter, depth + 1);
+    return judge(shebang->interpreter, depth + 1, with_libraries);
   }
-  if (std::optional<std::string> reason = judge_elf(fd.get())) {
-    return DirectProgram{path, *reason};
+  if (std::optional<DirectProgram> judged = judge_elf(fd.get(), with_libraries)) {
+    judged->path = path;
+    return judged;
   }
   return std::nullopt;
 }
@@ -258,10 +361,10 @@ std::optional<std::string> resolve_like_execvp(const std::string& name) {
   }
 }
 
-std::optional<DirectProgram> find_direct_program(const std::string& name) {
+std::optional<DirectProgram> find_direct_program(const std::string& name, bool with_libraries) {
   std::optional<std::string> path = resolve_like_execvp(name);
   if (!path) return std::nullopt;
-  return judge(*path, 0);
+  return judge(*path, 0, with_libraries);
 }
 
 }  // namespace socks4::socksify

@@ -12,6 +12,9 @@ namespace socks4::socksify {
 struct DirectProgram {
   std::string path;    // the ELF file judged: the program, or the interpreter of a script
   std::string reason;  // e.g. "statically linked (no ELF interpreter)"
+  // The preload reaches it, but not its names: it links a DNS resolver of its own (c-ares),
+  // which asks the nameserver itself instead of calling getaddrinfo.
+  bool own_resolver_only = false;
 };
 
 // The file execvp(3) would run for `name`: `name` itself when it holds a '/', else the first
@@ -23,6 +26,10 @@ std::optional<std::string> resolve_like_execvp(const std::string& name);
 // file by its program headers, notes and section names. nullopt when the preload can reach
 // the program, and whenever the answer is unknown (not found, unreadable, not ELF, a loop of
 // scripts): exec then reports its own error, or runs what it runs (busybox, sh -c ...).
-std::optional<DirectProgram> find_direct_program(const std::string& name);
+// A dynamically linked program with its own resolver comes back with own_resolver_only.
+// `with_libraries`: also look for a resolver of its own in the libraries the ELF file names
+// directly (a few more files read).
+std::optional<DirectProgram> find_direct_program(const std::string& name,
+                                                 bool with_libraries = true);
 
 }  // namespace socks4::socksify

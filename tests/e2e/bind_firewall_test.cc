@@ -1,10 +1,10 @@
 // sockd's BIND on the firewall test bed (docs/ARCHITECTURE.md, "Test beds"): tnftp in ACTIVE mode
 // in lan downloads and uploads through sockd on fw from pyftpdlib in wan, socksified by Dante's
-// socksify (Debian dante-client, SOCKS 4) and by our own preload. The data connection comes from
-// wan to the address sockd announced — fw's outside address 198.51.100.1, never 192.0.2.1 or
-// 0.0.0.0. A raw client in lan shows the refusals: no primary connection, and an inbound connection
-// from another wan address (198.51.100.3). Needs root; under CI=true a bed that cannot be built
-// fails.
+// socksify (Debian dante-client, SOCKS 4), by our own preload and by our seccomp supervisor. The
+// data connection comes from wan to the address sockd announced — fw's outside address
+// 198.51.100.1, never 192.0.2.1 or 0.0.0.0. A raw client in lan shows the refusals: no primary
+// connection, and an inbound connection from another wan address (198.51.100.3). Needs root;
+// under CI=true a bed that cannot be built fails.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -241,6 +241,12 @@ TEST_F(BindFirewallTest, RftpActiveDownload) {
   EXPECT_TRUE(read_text_file(down) == payload_) << read_text_file(down).size() << " bytes";
   sockd_->wait_for_log("BIND inbound from 198.51.100.2:", milliseconds(5000));
   EXPECT_GE(granted_binds().size(), binds_before + 1) << sockd_->log();
+}
+
+// The same tnftp under socksify's seccomp supervisor: the library's BIND sequence answered from
+// outside the program (supervisor/bind_calls.cc).
+TEST_F(BindFirewallTest, FtpActiveDownloadAndUploadUnderTheSupervisor) {
+  ftp_active_both_ways({Testbed::socksify_path(), "-m", "seccomp", "-s", kSockdAddr}, "seccomp");
 }
 
 // lftp and inetutils-ftp in active mode announce what getsockname(2) says of the data socket

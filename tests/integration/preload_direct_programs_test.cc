@@ -27,7 +27,8 @@ std::string probe(const std::string& name) {
 
 CommandResult socksify(std::vector<std::string> args,
                        const std::map<std::string, std::string>& env = {}) {
-  args.insert(args.begin(), {socksify_path(), "-s", "127.0.0.1:1"});
+  // -m preload: the method that refuses them (auto supervises them, supervisor_test.cc).
+  args.insert(args.begin(), {socksify_path(), "-m", "preload", "-s", "127.0.0.1:1"});
   return run_command(args, milliseconds(15000), env);
 }
 
