@@ -38,10 +38,14 @@ OutboundRoute from_decision(const socks4::conf::Config& config, const RouteDecis
       return route;
     case RouteAction::kDeny:
       route.action = HopAction::kDeny;
-      route.via =
-          decision.rule
-              ? "denied by outbound " + line_of(config, decision) + ": " + decision.reason
-              : "denied by outbound " + config.settings.outbound_file + ": " + decision.reason;
+      route.via = "denied by outbound ";
+      if (!decision.rule) {
+        route.via += config.settings.outbound_file + ": no line matched";
+      } else {
+        route.via += line_of(config, decision);
+        if (decision.rule->action == RouteAction::kSockd)
+          route.via += ": sockd line without @= and no next_hop";
+      }
       return route;
   }
   return route;

@@ -1,0 +1,150 @@
+// sockd chained to next-hop SOCKS servers on loopback: `first` resolves nothing (its DNS stub
+// answers NXDOMAIN) and has `next_hop` pointing at `second`, whose stub resolves far.test. A
+// 4a name only the second resolves is passed on; an outbound-file line routes by address; a
+// dead first next hop fails over to the second; a BIND follows its primary CONNECT through the
+// chain; the first's rules still deny.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "../support/dns_stub.h"
+#include "../support/loopback_server.h"
+#include "../support/sockd_process.h"
+#include "../support/socket_io.h"
+#include "../support/socks_client.h"
+#include "../support/temp_dir.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kBound{10000};
+constexpr const char* kBody = "far side\n";
+
+class NextHopTest : public ::testing::Test {
+ protected:
+  // A sockd resolving through `stub`, with `config` after the resolver lines.
+  std::unique_ptr<SockdProcess> start(DnsStub& stub, const std::string& name,
+                                      const std::string& config) {
+    SockdOptions options;
+    options.full_config = "hosts_file " + files_.write(name + ".hosts", "127.0.0.1 localhost\n") +
+                          "\nresolv_conf " +
+                          files_.write(name + ".resolv", stub.resolv_conf(1, 1)) +
+                          "\ntimeout connect 5\ntimeout negotiate 5\n" + config;
+    auto sockd = std::make_unique<SockdProcess>(options);
+    EXPECT_TRUE(sockd->start()) << sockd->error();
+    return sockd;
+  }
+
+  // second: resolves far.test. first: resolves nothing (its config names second_hop()).
+  void start_second(const std::string& config = "permit 127.0.0.0/8\n") {
+    second_ = start(resolving_, "second", config);
+    ASSERT_NE(second_->port(), 0);
+  }
+  void start_first(const std::string& config) {
+    first_ = start(nothing_, "first", config);
+    ASSERT_NE(first_->port(), 0);
+  }
+
+  std::string second_hop() const { return "127.0.0.1:" + std::to_string(second_->port()); }
+
+  CommandResult curl(const std::string& scheme, const std::string& host, uint16_t port,
+                     const std::string& user = "alice") {
+    return run_command({"curl", "--silent", "--show-error", "--max-time", "10", "--proxy",
+                        scheme + "://" + user + "@127.0.0.1:" + std::to_string(first_->port()),
+                        "http://" + host + ":" + std::to_string(port) + "/"},
+                       milliseconds(20000));
+  }
+
+  void TearDown() override {
+    if (!HasFailure()) return;
+    if (first_) std::cerr << "--- first sockd:\n" << first_->log();
+    if (second_) std::cerr << "--- second sockd:\n" << second_->log();
+  }
+
+  TempDir files_;
+  DnsStub nothing_{DnsStub::Table{}};
+  DnsStub resolving_{DnsStub::Table{{"far.test", {"127.0.0.1"}}}};
+  LoopbackServer web_{http_handler(kBody)};
+  std::unique_ptr<SockdProcess> first_, second_;
+};
+
+TEST_F(NextHopTest, Socks4aNameOnlyTheNextHopResolves) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop() + " (next_hop)", kBound)) << first_->log();
+  EXPECT_FALSE(
+      second_->log_lines_with({"far.test:" + std::to_string(web_.port()), "(127.0.0.1) -> granted"})
+          .empty());
+  EXPECT_FALSE(second_->log_lines_with({"user=alice"}).empty()) << "the user is sent on";
+}
+
+TEST_F(NextHopTest, WithoutNextHopAnUnresolvableNameIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("(91)"), std::string::npos) << r.err;
+}
+
+TEST_F(NextHopTest, TheNextHopsRefusalIsTheClientsReply) {
+  ASSERT_NO_FATAL_FAILURE(start_second("deny 127.0.0.0/8 far.test\npermit 127.0.0.0/8\n"));
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  std::optional<Reply> reply;
+  UniqueFd fd = open_relay(first_->port(), connect_request_4a("far.test", web_.port()), &reply);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kRejected);
+  EXPECT_TRUE(first_->wait_for_log("rejected by next hop " + second_hop(), kBound));
+  EXPECT_TRUE(second_->wait_for_log("denied by rule", kBound));
+}
+
+TEST_F(NextHopTest, RuleOnTheFirstStillDenies) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("deny 127.0.0.0/8 far.test\npermit 127.0.0.0/8\nnext_hop " +
+                                      second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("(91)"), std::string::npos) << r.err;
+  EXPECT_TRUE(first_->wait_for_log("denied by rule", kBound));
+  EXPECT_TRUE(second_->log_lines_with({"far.test"}).empty()) << "nothing was passed on";
+}
+
+TEST_F(NextHopTest, OutboundFileRoutesAnAddressThroughTheNextHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  const std::string outbound =
+      files_.write("outbound", "sockd @=" + second_hop() + " 127.0.0.1/32 eq " +
+                                   std::to_string(web_.port()) + "\ndirect 0.0.0.0/0\n");
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\noutbound " + outbound + "\n"));
+  CommandResult r = curl("socks4", "127.0.0.1", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop() + " (" + outbound + " line 1)", kBound));
+  EXPECT_TRUE(
+      second_->wait_for_log("127.0.0.1:" + std::to_string(web_.port()) + " -> granted", kBound));
+}
+
+TEST_F(NextHopTest, DeadFirstNextHopFailsOverToTheSecond) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  // A port nothing listens on: taken and closed.
+  uint16_t dead_port = 0;
+  {
+    LoopbackServer dead{echo_handler};
+    dead_port = dead.port();
+  }
+  const std::string dead_hop = "127.0.0.1:" + std::to_string(dead_port);
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("permit 127.0.0.0/8\nnext_hop " + dead_hop + "," + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop(), kBound));
+  EXPECT_FALSE(first_->log_lines_with({"next hop " + dead_hop, "Connection refused"}).empty())
+      << first_->log();
+}
+
+}  // namespace
+}  // namespace socks4::test
