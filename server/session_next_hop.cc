@@ -68,7 +68,17 @@ bool Session::route_outbound(Admission& admission) {
       if (auto ip = address.ipv4_address()) candidates.push_back(*ip);
     }
   }
-  if (request.command == socks4::Command::kBind) return false;
+  if (request.command == socks4::Command::kBind) {
+    // The application server connects back to where the primary CONNECT came from: the hop.
+    for (uint32_t ip : candidates) {
+      auto hop = worker_.context().hop_primaries.hop_for(peer_, Endpoint::ipv4(ip, 0));
+      if (!hop) continue;
+      ask_next_hop({HopAction::kNextHop, {*hop}, "primary CONNECT"},
+                   {socks4::Command::kBind, request.port, ip, user_sent_on(), {}});
+      return true;
+    }
+    return false;
+  }
   if (!config_->config.outbound || candidates.empty()) return false;
   OutboundRoute route = route_address(config_->config, candidates.front(), outbound_query());
   if (route.action == HopAction::kDeny) {
@@ -152,6 +162,8 @@ void Session::on_next_hop_reply(NextHopResult result) {
     if (destination) {
       const Endpoint primary_destination = Endpoint::ipv4(*destination, 0);
       primary = PrimaryHold(worker_.context().primaries, peer_, primary_destination);
+      primary.set_hop(
+          HopHold(worker_.context().hop_primaries, peer_, primary_destination, result.hop));
     }
   }
   if (!send_hop_reply(reply)) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "../support/bind_client.h"
 #include "../support/dns_stub.h"
 #include "../support/loopback_server.h"
 #include "../support/sockd_process.h"
@@ -143,6 +144,39 @@ TEST_F(NextHopTest, DeadFirstNextHopFailsOverToTheSecond) {
   EXPECT_EQ(r.out, kBody);
   EXPECT_TRUE(first_->wait_for_log("via " + second_hop(), kBound));
   EXPECT_FALSE(first_->log_lines_with({"next hop " + dead_hop, "Connection refused"}).empty())
+      << first_->log();
+}
+
+TEST_F(NextHopTest, BindFollowsItsPrimaryThroughTheNextHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  LoopbackServer app{echo_handler};
+  // The primary CONNECT, by a name only the second resolves: its reply names the address.
+  std::optional<Reply> reply;
+  UniqueFd primary =
+      open_relay(first_->port(), connect_request_4a("far.test", app.port(), "ftpuser"), &reply);
+  ASSERT_TRUE(primary);
+  ASSERT_EQ(reply_ip(*reply), "127.0.0.1");
+  // The BIND to that address goes to the same hop; the first reply is where the hop listens.
+  UniqueFd client = send_request(first_->port(), bind_request("127.0.0.1", 20, "ftpuser"));
+  ASSERT_TRUE(client);
+  std::optional<Reply> first_reply = read_reply(client.get());
+  ASSERT_TRUE(first_reply);
+  ASSERT_EQ(first_reply->code, ReplyCode::kGranted);
+  EXPECT_TRUE(
+      second_->wait_for_log("listening on 127.0.0.1:" + std::to_string(first_reply->port), kBound))
+      << "the first reply is the next hop's";
+  UniqueFd inbound = connect_from("127.0.0.1", reply_ip(*first_reply), first_reply->port);
+  ASSERT_TRUE(inbound);
+  std::optional<Reply> second_reply = read_reply(client.get());
+  ASSERT_TRUE(second_reply);
+  EXPECT_EQ(second_reply->code, ReplyCode::kGranted);
+  EXPECT_EQ(second_reply->port, local_port(inbound.get()));
+  ASSERT_TRUE(send_all(inbound.get(), "150 data\r\n"));
+  auto data = recv_exact(client.get(), 10);
+  ASSERT_TRUE(data);
+  EXPECT_EQ(std::string(data->begin(), data->end()), "150 data\r\n");
+  EXPECT_FALSE(first_->log_lines_with({"BIND user=ftpuser", "via " + second_hop()}).empty())
       << first_->log();
 }
 
