@@ -94,4 +94,32 @@ OutboundRoute route_address(const socks4::conf::Config& config, uint32_t ip,
   return from_decision(config, decide(config, ip, query));
 }
 
+namespace {
+
+std::string route_text(const OutboundRoute& route, const char* if_direct) {
+  if (route.action == HopAction::kDeny) return route.via;
+  if (route.action == HopAction::kDirect) return if_direct;
+  std::string text = "next hop ";
+  for (size_t i = 0; i < route.hops.size(); ++i) text += (i ? "," : "") + route.hops[i].to_string();
+  return text + " (" + route.via + ")";
+}
+
+}  // namespace
+
+std::string describe_route(const socks4::conf::Config& config,
+                           const socks4::conf::MatchInput& input) {
+  const OutboundQuery query{input.destination_name, input.destination_port,
+                            input.identd_user.empty() ? input.user : input.identd_user};
+  if (input.destination) {
+    // IPv6: SOCKS 4 and the outbound file have no lines for it.
+    if (input.destination->is_ipv6) return "route: direct";
+    return "route: " +
+           route_text(route_address(config, input.destination->ipv4_host_order(), query), "direct");
+  }
+  const OutboundRoute by_name = route_name(config, query);
+  if (by_name.action != HopAction::kDirect) return "route: " + route_text(by_name, "");
+  return "route: resolved here; if it does not resolve: " +
+         route_text(route_unresolved(config, query), "refused");
+}
+
 }  // namespace sockd

@@ -53,4 +53,9 @@ OutboundRoute route_unresolved(const socks4::conf::Config& config, const Outboun
 OutboundRoute route_address(const socks4::conf::Config& config, uint32_t ip,
                             const OutboundQuery& query);
 
+// For `sockd -r`: "route: direct", "route: next hop A:P[,B:Q] (WHY)", "route: denied by ...",
+// or for a name not given with its addresses "route: resolved here; if it does not resolve: ...".
+std::string describe_route(const socks4::conf::Config& config,
+                           const socks4::conf::MatchInput& input);
+
 }  // namespace sockd

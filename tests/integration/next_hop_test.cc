@@ -4,6 +4,7 @@
 // dead first next hop fails over to the second; a BIND follows its primary CONNECT through the
 // chain; the first's rules still deny.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <memory>
 
@@ -126,6 +127,30 @@ TEST_F(NextHopTest, OutboundFileRoutesAnAddressThroughTheNextHop) {
   EXPECT_TRUE(first_->wait_for_log("via " + second_hop() + " (" + outbound + " line 1)", kBound));
   EXPECT_TRUE(
       second_->wait_for_log("127.0.0.1:" + std::to_string(web_.port()) + " -> granted", kBound));
+}
+
+TEST_F(NextHopTest, OutboundFileIsReadAgainOnReload) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  const std::string port = std::to_string(web_.port());
+  const std::string outbound = files_.write(
+      "outbound", "sockd @=" + second_hop() + " 127.0.0.1/32 eq " + port + "\ndirect 0.0.0.0/0\n");
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\noutbound " + outbound + "\n"));
+  EXPECT_EQ(curl("socks4", "127.0.0.1", web_.port()).exit_code, 0);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop(), kBound));
+
+  files_.write("outbound", "deny 127.0.0.1/32 eq " + port + "\ndirect 0.0.0.0/0\n");
+  ASSERT_EQ(kill(first_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(first_->wait_for_log("SIGHUP: reloaded", kBound)) << first_->log();
+  CommandResult r = curl("socks4", "127.0.0.1", web_.port());
+  EXPECT_NE(r.err.find("(91)"), std::string::npos) << r.err;
+  EXPECT_TRUE(
+      first_->wait_for_log("rejected (denied by outbound " + outbound + " line 1)", kBound));
+
+  // A mistake in the file is a configuration error at its line; the old routes stay.
+  files_.write("outbound", "direct 0.0.0.0/0\nsockd @=" + second_hop() + " 10.0.0.0/33\n");
+  ASSERT_EQ(kill(first_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(first_->wait_for_log("keeping the old configuration", kBound)) << first_->log();
+  EXPECT_TRUE(first_->wait_for_log(outbound + ":2:", kBound)) << first_->log();
 }
 
 TEST_F(NextHopTest, DeadFirstNextHopFailsOverToTheSecond) {

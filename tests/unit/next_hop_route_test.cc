@@ -187,3 +187,41 @@ TEST(NextHopRoute, UserListsSeeTheUserSentOn) {
 
 }  // namespace
 }  // namespace socks4::conf::testing
+
+namespace socks4::conf::testing {
+namespace {
+
+MatchInput check_input(std::optional<uint32_t> destination, const std::string& name,
+                       uint16_t port = 80) {
+  MatchInput input;
+  if (destination) input.destination = IpAddress::ipv4(*destination);
+  input.destination_name = name;
+  input.destination_port = port;
+  input.user = "alice";
+  return input;
+}
+
+TEST(NextHopRoute, CheckModeDescribesTheRoute) {
+  fake_files()["/o9"] =
+      "deny 198.51.100.0/24\n"
+      "sockd 203.0.113.0/24\n"
+      "sockd @=192.0.2.9:1080 .corp.example\n"
+      "direct 0.0.0.0/0\n";
+  Config config = config_of("outbound /o9\nnext_hop 192.0.2.1:1080,192.0.2.2:1080\n");
+  EXPECT_EQ(sockd::describe_route(config, check_input(ip(192, 0, 2, 77), "")), "route: direct");
+  EXPECT_EQ(sockd::describe_route(config, check_input(ip(203, 0, 113, 5), "")),
+            "route: next hop 192.0.2.1:1080,192.0.2.2:1080 (/o9 line 2)");
+  EXPECT_EQ(sockd::describe_route(config, check_input(ip(198, 51, 100, 5), "")),
+            "route: denied by outbound /o9 line 1");
+  EXPECT_EQ(sockd::describe_route(config, check_input(std::nullopt, "www.corp.example")),
+            "route: next hop 192.0.2.9:1080 (/o9 line 3)");
+  EXPECT_EQ(sockd::describe_route(config, check_input(std::nullopt, "www.example")),
+            "route: resolved here; if it does not resolve: next hop 192.0.2.1:1080,"
+            "192.0.2.2:1080 (next_hop)");
+  EXPECT_EQ(sockd::describe_route(config_of("permit 0.0.0.0/0\n"),
+                                  check_input(std::nullopt, "www.example")),
+            "route: resolved here; if it does not resolve: refused");
+}
+
+}  // namespace
+}  // namespace socks4::conf::testing
