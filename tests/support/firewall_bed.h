@@ -32,8 +32,9 @@ class FirewallBed {
   // The lan network, as a sockd.conf rule body.
   static constexpr const char* kPermitLan = "permit 192.0.2.0 255.255.255.0\n";
 
-  // Builds the bed unless it must be skipped; see skip_reason() and error().
-  FirewallBed();
+  // Builds the bed (`firewalls`: see Testbed) unless it must be skipped; see skip_reason() and
+  // error().
+  explicit FirewallBed(int firewalls = 1);
   // Processes first (they live in the namespaces), then the namespaces and /etc/netns files.
   ~FirewallBed();
   FirewallBed(const FirewallBed&) = delete;
@@ -62,6 +63,11 @@ class FirewallBed {
   // by `rules` (directives and rules).
   bool start_sockd(const std::string& rules = kPermitLan);
   SockdProcess& sockd() { return *sockd_; }
+  // Another sockd in namespace `ns` (fw2, or a second one on fw), listening on `listen`
+  // ("ADDR:PORT") with that namespace's hosts file and resolver, then `rules`. Owned by the
+  // bed; nullptr, with error(), if it did not start.
+  SockdProcess* start_sockd_in(const std::string& ns, const std::string& listen,
+                               const std::string& rules);
   bool has_sockd() const { return sockd_ != nullptr; }
   // To stderr, for a failed test's context.
   void print_sockd_log() const;
@@ -73,6 +79,7 @@ class FirewallBed {
   std::unique_ptr<TempDir> files_;
   std::vector<std::unique_ptr<ChildProcess>> servers_;
   std::unique_ptr<SockdProcess> sockd_;
+  std::vector<std::unique_ptr<SockdProcess>> other_sockds_;
   std::string skip_reason_;
   std::string error_;
 };
