@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/socket.h>
+
 #include <memory>
 
 #include "../support/bind_client.h"
@@ -83,6 +85,16 @@ TEST_F(NextHopTest, Socks4aNameOnlyTheNextHopResolves) {
       second_->log_lines_with({"far.test:" + std::to_string(web_.port()), "(127.0.0.1) -> granted"})
           .empty());
   EXPECT_FALSE(second_->log_lines_with({"user=alice"}).empty()) << "the user is sent on";
+}
+
+TEST_F(NextHopTest, JsonEventsNameTheHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("log_format json\npermit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(first_->wait_for_log("\"via\":\"" + second_hop() + "\"", kBound)) << first_->log();
+  EXPECT_FALSE(first_->log_lines_with({"\"result\":\"granted\"", "\"via\":"}).empty());
 }
 
 TEST_F(NextHopTest, WithoutNextHopAnUnresolvableNameIsRefused) {
@@ -169,6 +181,31 @@ TEST_F(NextHopTest, DeadFirstNextHopFailsOverToTheSecond) {
   EXPECT_EQ(r.out, kBody);
   EXPECT_TRUE(first_->wait_for_log("via " + second_hop(), kBound));
   EXPECT_FALSE(first_->log_lines_with({"next hop " + dead_hop, "Connection refused"}).empty())
+      << first_->log();
+}
+
+// A hop that answers garbage, and one that never answers, are skipped for the next: each gets
+// its share of `timeout connect` (5 s here, so 5/3 s for the silent one).
+TEST_F(NextHopTest, GarbageAndSilentNextHopsAreSkipped) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  LoopbackServer garbage{[](int fd) { send_all(fd, "HTTP/1.0 400 Bad Request\r\n\r\n"); }};
+  LoopbackServer silent{[](int fd) {
+    char buffer[1024];
+    while (recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }
+  }};
+  const std::string garbage_hop = "127.0.0.1:" + std::to_string(garbage.port());
+  const std::string silent_hop = "127.0.0.1:" + std::to_string(silent.port());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + garbage_hop + "," +
+                                      silent_hop + "," + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop(), kBound)) << first_->log();
+  EXPECT_FALSE(first_
+                   ->log_lines_with({"next hop " + garbage_hop + ": malformed reply",
+                                     "next hop " + silent_hop + ": no reply in time"})
+                   .empty())
       << first_->log();
 }
 
