@@ -88,7 +88,7 @@ OutboundRoute route_unresolved(const socks4::conf::Config& config, const Outboun
   return to_next_hop(config);
 }
 
-OutboundRoute route_address(const socks4::conf::Config& config, uint32_t ip,
+OutboundRoute route_address(const socks4::conf::Config& config, std::optional<uint32_t> ip,
                             const OutboundQuery& query) {
   if (!config.outbound) return {};
   return from_decision(config, decide(config, ip, query));
@@ -111,10 +111,11 @@ std::string describe_route(const socks4::conf::Config& config,
   const OutboundQuery query{input.destination_name, input.destination_port,
                             input.identd_user.empty() ? input.user : input.identd_user};
   if (input.destination) {
-    // IPv6: SOCKS 4 and the outbound file have no lines for it.
-    if (input.destination->is_ipv6) return "route: direct";
-    return "route: " +
-           route_text(route_address(config, input.destination->ipv4_host_order(), query), "direct");
+    // IPv6: no line names it, the catch-all lines decide.
+    const std::optional<uint32_t> ip =
+        input.destination->is_ipv6 ? std::nullopt
+                                   : std::optional<uint32_t>(input.destination->ipv4_host_order());
+    return "route: " + route_text(route_address(config, ip, query), "direct");
   }
   const OutboundRoute by_name = route_name(config, query);
   if (by_name.action != HopAction::kDirect) return "route: " + route_text(by_name, "");

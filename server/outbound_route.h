@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +50,10 @@ OutboundRoute route_name(const socks4::conf::Config& config, const OutboundQuery
 // resolver's error stands).
 OutboundRoute route_unresolved(const socks4::conf::Config& config, const OutboundQuery& query);
 
-// An address (DSTIP, or what a 4a name resolved to; host byte order).
-OutboundRoute route_address(const socks4::conf::Config& config, uint32_t ip,
+// An address (DSTIP, or what a 4a name resolved to; host byte order). nullopt: a name that
+// resolved to IPv6 addresses only, which no line can name: the lines that match any
+// destination decide.
+OutboundRoute route_address(const socks4::conf::Config& config, std::optional<uint32_t> ip,
                             const OutboundQuery& query);
 
 // For `sockd -r`: "route: direct", "route: next hop A:P[,B:Q] (WHY)", "route: denied by ...",

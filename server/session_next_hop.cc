@@ -79,21 +79,28 @@ bool Session::route_outbound(Admission& admission) {
     }
     return false;
   }
-  if (!config_->config.outbound || candidates.empty()) return false;
-  OutboundRoute route = route_address(config_->config, candidates.front(), outbound_query());
+  if (!config_->config.outbound) return false;
+  // The first IPv4 address decides; a name with IPv6 addresses only, the catch-all lines.
+  const std::optional<uint32_t> first =
+      candidates.empty() ? std::nullopt : std::optional<uint32_t>(candidates.front());
+  OutboundRoute route = route_address(config_->config, first, outbound_query());
   if (route.action == HopAction::kDeny) {
     reject(route.via);
     return true;
   }
   if (route.action == HopAction::kNextHop) {
-    ask_next_hop(std::move(route),
-                 {socks4::Command::kConnect, request.port, candidates.front(), user_sent_on(), {}});
+    // SOCKS 4 cannot name an IPv6 address: such a name goes to the hop unresolved.
+    ask_next_hop(
+        std::move(route),
+        first ? socks4::Request{socks4::Command::kConnect, request.port, *first, user_sent_on(), {}}
+              : socks4::Request{socks4::Command::kConnect, request.port, request.ip, user_sent_on(),
+                                request.hostname});
     return true;
   }
   // Direct: only to the addresses the file sends direct.
   std::erase_if(admission.addresses, [&](const Endpoint& address) {
-    auto ip = address.ipv4_address();
-    return ip && route_address(config_->config, *ip, outbound_query()).action != HopAction::kDirect;
+    return route_address(config_->config, address.ipv4_address(), outbound_query()).action !=
+           HopAction::kDirect;
   });
   return false;
 }

@@ -69,7 +69,7 @@ class NextHopTest : public ::testing::Test {
 
   TempDir files_;
   DnsStub nothing_{DnsStub::Table{}};
-  DnsStub resolving_{DnsStub::Table{{"far.test", {"127.0.0.1"}}}};
+  DnsStub resolving_{DnsStub::Table{{"far.test", {"127.0.0.1"}}, {"v6.test", {"::1"}}}};
   LoopbackServer web_{http_handler(kBody)};
   std::unique_ptr<SockdProcess> first_, second_;
 };
@@ -139,6 +139,20 @@ TEST_F(NextHopTest, OutboundFileRoutesAnAddressThroughTheNextHop) {
   EXPECT_TRUE(first_->wait_for_log("via " + second_hop() + " (" + outbound + " line 1)", kBound));
   EXPECT_TRUE(
       second_->wait_for_log("127.0.0.1:" + std::to_string(web_.port()) + " -> granted", kBound));
+}
+
+// A name that resolves to IPv6 only has no address the outbound file can name: its catch-all
+// lines decide, so a file that denies everything is never bypassed.
+TEST_F(NextHopTest, OutboundFileDecidesForANameWithIpv6AddressesOnly) {
+  const std::string outbound = files_.write("outbound", "deny 0.0.0.0/0\n");
+  first_ = start(resolving_, "first", "permit 127.0.0.0/8\noutbound " + outbound + "\n");
+  ASSERT_NE(first_->port(), 0);
+  std::optional<Reply> reply;
+  UniqueFd fd = open_relay(first_->port(), connect_request_4a("v6.test", web_.port()), &reply);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kRejected);
+  EXPECT_TRUE(first_->wait_for_log("rejected (denied by outbound " + outbound + " line 1)", kBound))
+      << first_->log();
 }
 
 TEST_F(NextHopTest, OutboundFileIsReadAgainOnReload) {

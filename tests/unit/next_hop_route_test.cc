@@ -225,3 +225,24 @@ TEST(NextHopRoute, CheckModeDescribesTheRoute) {
 
 }  // namespace
 }  // namespace socks4::conf::testing
+
+namespace socks4::conf::testing {
+namespace {
+
+// A 4a name that resolved to IPv6 addresses only: the outbound file has no address for it, so
+// its catch-all lines decide (never a silent direct past a deny).
+TEST(NextHopRoute, WithoutAnIpv4AddressTheCatchAllDecides) {
+  fake_files()["/o10"] = "deny 10.0.0.0/8\ndirect 0.0.0.0/0\n";
+  fake_files()["/o11"] = "direct 10.0.0.0/8\ndeny 0.0.0.0/0\n";
+  fake_files()["/o12"] = "sockd @=192.0.2.9 0.0.0.0/0\n";
+  const OutboundQuery query{"v6only.example", 80, "alice"};
+  EXPECT_EQ(sockd::route_address(config_of("outbound /o10\n"), std::nullopt, query).action,
+            HopAction::kDirect);
+  EXPECT_EQ(sockd::route_address(config_of("outbound /o11\n"), std::nullopt, query).action,
+            HopAction::kDeny);
+  EXPECT_EQ(sockd::route_address(config_of("outbound /o12\n"), std::nullopt, query).action,
+            HopAction::kNextHop);
+}
+
+}  // namespace
+}  // namespace socks4::conf::testing
