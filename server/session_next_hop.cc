@@ -45,8 +45,11 @@ bool Session::pass_on_unresolved(int error, bool name_admitted) {
   OutboundRoute route = route_unresolved(config_->config, outbound_query());
   if (route.action == HopAction::kDirect) return false;  // nowhere to pass it on to
   const socks4::Request& request = parser_.request();
-  log::info("%s %s: cannot resolve here (%s)", peer_text_.c_str(), describe().c_str(),
-            DnsLookup::error_text(error));
+  // Debug only: the granted line already says "via HOP (next_hop)"; one line per request.
+  if (log::debug_enabled()) {
+    log::debug("%s %s: cannot resolve here (%s)", peer_text_.c_str(), describe().c_str(),
+               DnsLookup::error_text(error));
+  }
   // The rules decide the name as they would before any DNS: the next hop resolves it.
   if (!name_admitted && !settle(admit_name(config_->config, admission_request()))) return true;
   if (route.action == HopAction::kDeny) {
