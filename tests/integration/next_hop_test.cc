@@ -87,6 +87,30 @@ TEST_F(NextHopTest, Socks4aNameOnlyTheNextHopResolves) {
   EXPECT_FALSE(second_->log_lines_with({"user=alice"}).empty()) << "the user is sent on";
 }
 
+// Not only NXDOMAIN: a resolver that fails (SERVFAIL) or a sockd without a nameserver passes
+// the name on too.
+TEST_F(NextHopTest, ServfailAndNoNameserverPassTheNameOn) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  DnsStub servfail(DnsStub::Mode::kServfail);
+  first_ = start(servfail, "first", "permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n");
+  ASSERT_NE(first_->port(), 0);
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_GT(servfail.queries(), 0);
+
+  SockdOptions options;
+  options.full_config = "hosts_file " + files_.write("empty.hosts", "127.0.0.1 localhost\n") +
+                        "\nresolv_conf " + files_.write("empty.resolv", "") +
+                        "\npermit 127.0.0.0/8\nnext_hop " + second_hop() + "\n";
+  first_ = std::make_unique<SockdProcess>(options);
+  ASSERT_TRUE(first_->start()) << first_->error();
+  r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kBody);
+  EXPECT_TRUE(first_->wait_for_log("via " + second_hop() + " (next_hop)", kBound)) << first_->log();
+}
+
 TEST_F(NextHopTest, JsonEventsNameTheHop) {
   ASSERT_NO_FATAL_FAILURE(start_second());
   ASSERT_NO_FATAL_FAILURE(
