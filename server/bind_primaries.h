@@ -22,6 +22,7 @@
 #include "bind_waiter.h"
 #include "endpoint.h"
 #include "held.h"
+#include "hop_primaries.h"
 
 namespace sockd {
 
@@ -106,6 +107,8 @@ class PrimaryHold {
       : held_(Ticket{&registry, client, destination}) {
     registry.add(client, destination);
   }
+  // A CONNECT through a next hop: its BINDs go there too (hop_primaries.h).
+  void set_hop(HopHold hop) { hop_ = std::move(hop); }
 
  private:
   struct Ticket {
@@ -115,6 +118,7 @@ class PrimaryHold {
     void release() const { registry->remove(client, destination); }
   };
   Held<Ticket> held_;
+  HopHold hop_;
 };
 
 }  // namespace sockd

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "admission.h"
+#include "outbound_route.h"
 #include "shell_values.h"
 #include "socks4/conf_address.h"
 #include "socks4/conf_text.h"
@@ -150,6 +151,21 @@ std::string format_check_report(const socks4::conf::Config& config, std::string_
   return out;
 }
 
+namespace {
+
+bool routes_outbound(const socks4::conf::Config& config) {
+  return config.outbound || !config.settings.next_hop.empty();
+}
+
+// The route line (outbound_route.h); 1 when the outbound file would refuse the request.
+int print_route(const socks4::conf::Config& config, const socks4::conf::MatchInput& input) {
+  const std::string route = describe_route(config, input);
+  puts(route.c_str());
+  return route.starts_with("route: denied") ? 1 : 0;
+}
+
+}  // namespace
+
 int run_check_request(const socks4::conf::Config& config, std::string_view file,
                       std::string_view text) {
   CheckRequestParse parsed = parse_check_request(text);
@@ -168,6 +184,7 @@ int run_check_request(const socks4::conf::Config& config, std::string_view file,
   if (parsed.resolved.size() <= 1) {
     RuleVerdict verdict = decide(config, input, "not given");
     fputs(format_check_report(config, file, input, verdict).c_str(), stdout);
+    if (verdict.permitted() && routes_outbound(config)) return print_route(config, input);
     return verdict.permitted() ? 0 : 1;
   }
   // One report per address, then the server's own verdict on them all (admission.h): permitted
@@ -183,6 +200,11 @@ int run_check_request(const socks4::conf::Config& config, std::string_view file,
   input.destination.reset();
   Admission admission = admit_resolved(config, {input, "not given"}, std::move(addresses), false);
   puts(verdict_line(admission.code));
+  if (admission.permitted() && routes_outbound(config)) {
+    // sockd routes by the first address it may connect to.
+    input.destination = admission.addresses.front().rule_address();
+    return print_route(config, input);
+  }
   return admission.permitted() ? 0 : 1;
 }
 

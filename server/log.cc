@@ -268,6 +268,7 @@ void event(const Event& event) {
   add_field(line, "resolved", event.resolved);
   add_field(line, "result", event.result);
   add_field(line, "reason", event.reason);
+  add_field(line, "via", event.via);
   if (event.bytes_sent && event.bytes_received) {
     line += ",\"bytes\":{\"sent\":" + std::to_string(*event.bytes_sent) +
             ",\"received\":" + std::to_string(*event.bytes_received) + "}";

@@ -42,6 +42,7 @@ struct Event {
   std::string_view resolved;     // the address a 4a name was connected to
   std::string_view result;       // granted | rejected | closed
   std::string_view reason;
+  std::string_view via;  // the next hop that carried it ("192.0.2.1:1080"); empty: direct
   std::optional<uint64_t> bytes_sent, bytes_received;  // "bytes":{"sent":N,"received":N}
   std::optional<int64_t> milliseconds;                 // "seconds":S.mmm
 };

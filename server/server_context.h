@@ -11,6 +11,7 @@
 #include "bind_primaries.h"
 #include "conf/sockd_conf.h"
 #include "descriptor_reserve.h"
+#include "hop_primaries.h"
 #include "shell_runner.h"
 #include "source_limits.h"
 
@@ -61,6 +62,7 @@ struct ServerContext {
   bool use_splice = true;
   std::atomic<int> open_clients{0};      // accepted and not yet closed, all workers
   PrimaryConnections primaries;          // established CONNECTs and waiting BINDs
+  HopPrimaries hop_primaries;            // which next hop carries a client's CONNECTs
   SourceLimits sources;                  // connections and negotiations per client address
   ShellRunner shell;                     // the commands of sockd.conf rules
   DescriptorReserve descriptor_reserve;  // for refusing clients when descriptors run out

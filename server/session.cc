@@ -252,8 +252,8 @@ std::string Session::describe() const {
   return text;
 }
 
-void Session::log_event(std::string_view result, std::string_view reason,
-                        std::string_view resolved) const {
+void Session::log_event(std::string_view result, std::string_view reason, std::string_view resolved,
+                        std::string_view via) const {
   const socks4::Request& request = parser_.request();
   char address[Endpoint::kTextSize];
   const std::string destination =
@@ -267,6 +267,7 @@ void Session::log_event(std::string_view result, std::string_view reason,
   event.resolved = resolved;
   event.result = result;
   event.reason = reason;
+  event.via = via;
   log::event(event);
 }
 

@@ -22,6 +22,8 @@
 #include "endpoint.h"
 #include "identd_query.h"
 #include "libevent_ptr.h"
+#include "next_hop_connector.h"
+#include "outbound_route.h"
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
@@ -91,11 +93,27 @@ class Session : private WatchedSocket::Handler {
   void on_primary_closed();
   void on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from);
 
+  // Next hops (session_next_hop.cc). Each returns true when it has taken the request over (to
+  // a next hop, or refused it); false leaves it to the direct path.
+  bool route_name_first(bool name_admitted);               // a 4a name, before DNS
+  bool pass_on_unresolved(int error, bool name_admitted);  // a 4a name DNS could not resolve
+  bool route_outbound(Admission& admission);               // CONNECT by address; BIND by primary
+  OutboundQuery outbound_query() const;
+  std::string user_sent_on() const;  // USERID, or identd's user when identd named one
+  void ask_next_hop(OutboundRoute route, const socks4::Request& request);
+  void on_next_hop_reply(NextHopResult result);
+  void on_next_hop_second_reply(NextHopResult result);
+  // The hop's reply as it is; false if it could not be sent.
+  bool send_hop_reply(const socks4::Reply& reply);
+  // Ends the session after a hop's refusal or silence: `reply` (or 91) to the client.
+  void end_with_hop_reply(const std::string& what, const std::optional<socks4::Reply>& reply,
+                          const std::string& reason);
+
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
   // The request's fields as a JSON-lines event with `result` and `reason` (log_format json).
-  void log_event(std::string_view result, std::string_view reason,
-                 std::string_view resolved = {}) const;
+  void log_event(std::string_view result, std::string_view reason, std::string_view resolved = {},
+                 std::string_view via = {}) const;
   // With the request's DSTPORT and DSTIP, or those of `address` if it is IPv4 (BIND replies,
   // and the granted reply to a 4a CONNECT: see sockd(8)).
   bool send_reply(socks4::ReplyCode code, const Endpoint* address = nullptr);
@@ -124,6 +142,8 @@ class Session : private WatchedSocket::Handler {
   EventPtr timer_;
   DnsLookup lookup_;
   std::optional<Connector> connector_;
+  std::optional<NextHopConnector> next_hop_;
+  std::string via_;  // which route chose the next hop: "next_hop", "FILE line N", ...
   std::optional<BindListener> bind_listener_;
   // BIND: the DSTIP (host order) the inbound connection must come from.
   uint32_t bind_destination_ = 0;

@@ -66,6 +66,7 @@ void Session::admit() {
     if (!settle(admit_name(config_->config, admission_request()))) return;
     name_admitted = true;
   }
+  if (route_name_first(name_admitted)) return;
   lookup_.start(worker_.base(), worker_.dns(), request.hostname,
                 [this, name_admitted](int error, AddrinfoPtr result) {
                   on_resolved(error, std::move(result), name_admitted);
@@ -75,6 +76,7 @@ void Session::admit() {
 void Session::on_resolved(int error, AddrinfoPtr result, bool name_admitted) {
   const socks4::Request& request = parser_.request();
   if (error != 0) {
+    if (pass_on_unresolved(error, name_admitted)) return;
     reject("cannot resolve " + log::sanitize(request.hostname) + ": " +
            DnsLookup::error_text(error));
     return;
@@ -123,6 +125,7 @@ void Session::run_command(const AdmissionCommand& command) {
 }
 
 void Session::proceed(Admission admission) {
+  if (route_outbound(admission)) return;
   if (parser_.request().command == socks4::Command::kBind) {
     bind_to(admission);
   } else {

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "socks4/conf_address.h"
+#include "socks4/socks_conf_servers.h"
 
 namespace socks4::conf {
 namespace {
@@ -14,7 +15,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 16> kDirectives{"listen",
+constexpr std::array<const char*, 18> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -29,7 +30,9 @@ constexpr std::array<const char*, 16> kDirectives{"listen",
                                                   "max_negotiations_per_source",
                                                   "max_binds_per_connection",
                                                   "max_binds_per_source",
-                                                  "proxy_from"};
+                                                  "proxy_from",
+                                                  "next_hop",
+                                                  "outbound"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -232,6 +235,26 @@ std::optional<LineError> parse_limit_or_auto(TokenCursor& cursor, int& out) {
   return std::nullopt;
 }
 
+// next_hop HOST:PORT[,HOST:PORT...]: the client library's server-list grammar (blanks around
+// items allowed), every host an IPv4 literal: sockd resolves no names for its own hops.
+std::optional<LineError> parse_next_hop(TokenCursor& cursor, ServerSettings& settings) {
+  if (cursor.at_end()) return expected(cursor, "a server list like 192.0.2.1:1080,192.0.2.2:1080");
+  const int column = cursor.column();
+  std::string text;
+  while (!cursor.at_end()) text += std::string(cursor.take().text) + " ";
+  std::string error;
+  auto servers = socks4::client::parse_server_list(text, &error);
+  if (!servers) return LineError{column, "bad next_hop list: " + error};
+  for (const auto& server : *servers) {
+    if (!parse_ipv4(server.host)) {
+      return LineError{column, "next_hop needs an IPv4 address, found " +
+                                   socks4::client::quote_for_message(server.host)};
+    }
+  }
+  settings.next_hop = std::move(*servers);
+  return std::nullopt;
+}
+
 std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
@@ -254,6 +277,8 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
   if (name == "max_binds_per_connection")
     return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
                        settings.max_binds_per_connection);
+  if (name == "next_hop") return parse_next_hop(cursor, settings);
+  if (name == "outbound") return parse_path(cursor, settings.outbound_file);
   if (name == "max_binds_per_source")
     return take_number(cursor, 0, kMaxConnectionsLimit, "a BIND count",
                        settings.max_binds_per_source);

@@ -8,7 +8,9 @@
 
 #include "conf_directives.h"
 #include "conf_rule.h"
+#include "socks4/conf_address.h"
 #include "socks4/conf_lexer.h"
+#include "socks4/socks_conf.h"
 
 namespace socks4::conf {
 namespace {
@@ -39,6 +41,7 @@ class ConfigParser {
              {proxy_listen_column_,
               "listen ... proxy_protocol needs proxy_from (the load balancers' addresses)"});
     }
+    if (!config_.settings.outbound_file.empty()) load_outbound();
     ParseOutcome outcome;
     if (errors_.empty()) {
       outcome.config = std::move(config_);
@@ -106,6 +109,39 @@ class ConfigParser {
     }
     config_.rules.push_back(std::move(rule));
     return std::nullopt;
+  }
+
+  // `outbound FILE`: read and parsed now, so a bad file is a config error (at its FILE:LINE)
+  // when sockd starts, on SIGHUP and in check mode alike.
+  void load_outbound() {
+    const std::string& path = config_.settings.outbound_file;
+    const int line = directives_seen_.count("outbound") ? directives_seen_.at("outbound") : 0;
+    errno = 0;
+    std::optional<std::string> text =
+        rule_context_.reader ? rule_context_.reader(path) : std::nullopt;
+    if (!text) {
+      std::string reason = errno != 0 ? ": " + read_error_text(errno) : "";
+      report(line, LineError{1, "cannot read the outbound file " + path + reason});
+      return;
+    }
+    client::ConfParse parsed =
+        client::parse_socks_conf(*text, path, rule_context_.reader, rule_context_.services);
+    for (auto& error : parsed.errors) errors_.push_back(std::move(error));
+    if (!parsed.config) return;
+    for (const client::RoutingRule& rule : parsed.config->rules) {
+      // sockd runs no commands for its own connections, and resolves no names for its hops.
+      if (!rule.shell_command.empty()) {
+        errors_.push_back({path, rule.line, 1, "sockd runs no shell command of an outbound line"});
+      }
+      for (const client::ServerAddress& server : rule.servers) {
+        if (!parse_ipv4(server.host)) {
+          errors_.push_back({path, rule.line, 1,
+                             "sockd needs an IPv4 address in @=, found " +
+                                 client::quote_for_message(server.host)});
+        }
+      }
+    }
+    config_.outbound = std::move(parsed.config);
   }
 
   void report(int line_number, const LineError& error) {

@@ -28,6 +28,7 @@
 #include "socks4/conf_users.h"
 #include "socks4/ip_address.h"
 #include "socks4/proto.h"
+#include "socks4/socks_conf.h"
 
 namespace socks4::conf {
 
@@ -90,6 +91,10 @@ enum class LogFormat { kText, kJson };
 //   max_binds_per_connection N    BINDs waiting for their inbound connection per client address
 //                                 and DSTIP (the primary connection); 0 = no limit (default 4)
 //   max_binds_per_source N        BINDs waiting per client address; 0 = no limit (default 32)
+//   next_hop HOST:PORT[,...]      SOCKS servers (IPv4 literals) a 4a name sockd cannot resolve
+//                                 is passed on to, unresolved, tried in order (none)
+//   outbound PATH                 sockd's own outbound connections routed by a file in the
+//                                 socks.conf grammar (socks.conf(5)); read again on SIGHUP
 inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
 
 struct ServerSettings {
@@ -115,6 +120,8 @@ struct ServerSettings {
   int max_binds_per_connection = 4;
   int max_binds_per_source = 32;
   std::vector<AddressMask> proxy_from;
+  std::vector<socks4::client::ServerAddress> next_hop;  // in order; empty: none
+  std::string outbound_file;                            // absolute; empty: none
 };
 
 struct Config {
@@ -122,6 +129,8 @@ struct Config {
   std::vector<Rule> rules;        // in file order; first match wins; no match = deny
   std::string no_identd_command;  // #NO_IDENTD:
   std::string bad_id_command;     // #BAD_ID:
+  // The routes of `outbound FILE`, parsed with the config (every @= server an IPv4 literal).
+  std::optional<socks4::client::RoutingConfig> outbound;
 };
 
 // The config used when sockd runs without a file: listen on 127.0.0.1:1080 and permit only

@@ -18,12 +18,12 @@ bool in_ci() {
 
 const std::string FirewallBed::kSockdAddress = std::string(Testbed::kFwLanIp) + ":1080";
 
-FirewallBed::FirewallBed() {
+FirewallBed::FirewallBed(int firewalls) {
   if (geteuid() != 0 && !in_ci()) {
     skip_reason_ = "network namespaces need root (run as root, or with CI=true to insist)";
     return;
   }
-  bed_ = std::make_unique<Testbed>();
+  bed_ = std::make_unique<Testbed>(firewalls);
   files_ = std::make_unique<TempDir>();
   if (!bed_->up()) fail("cannot build the test bed: " + bed_->error());
 }
@@ -81,6 +81,22 @@ bool FirewallBed::start_another_sockd(const std::string& config) {
   if (!sockds_.back()->start())
     return fail("sockd in fw did not start: " + sockds_.back()->error());
   return true;
+}
+
+SockdProcess* FirewallBed::start_sockd_in(const std::string& ns, const std::string& listen,
+                                          const std::string& rules) {
+  if (!usable()) return nullptr;
+  SockdOptions options;
+  options.command_prefix = Testbed::in(ns, {});
+  options.listen = "";
+  options.full_config = "listen " + listen + "\nhosts_file /etc/netns/" + ns +
+                        "/hosts\nresolv_conf /etc/netns/" + ns + "/resolv.conf\n" + rules;
+  sockds_.push_back(std::make_unique<SockdProcess>(options));
+  if (!sockds_.back()->start()) {
+    fail("sockd in " + ns + " on " + listen + " did not start: " + sockds_.back()->error());
+    return nullptr;
+  }
+  return sockds_.back().get();
 }
 
 void FirewallBed::print_sockd_log() const {

@@ -32,8 +32,9 @@ class FirewallBed {
   // The lan network, as a sockd.conf rule body.
   static constexpr const char* kPermitLan = "permit 192.0.2.0 255.255.255.0\n";
 
-  // Builds the bed unless it must be skipped; see skip_reason() and error().
-  FirewallBed();
+  // Builds the bed (`firewalls`: see Testbed) unless it must be skipped; see skip_reason() and
+  // error().
+  explicit FirewallBed(int firewalls = 1);
   // Processes first (they live in the namespaces), then the namespaces and /etc/netns files.
   ~FirewallBed();
   FirewallBed(const FirewallBed&) = delete;
@@ -68,6 +69,11 @@ class FirewallBed {
   SockdProcess& sockd(size_t i = 0) { return *sockds_.at(i); }
   size_t sockd_count() const { return sockds_.size(); }
   bool has_sockd() const { return !sockds_.empty(); }
+  // Another sockd in namespace `ns` (fw2, or a second one on fw), listening on `listen`
+  // ("ADDR:PORT") with that namespace's hosts file and resolver, then `rules`. Owned by the
+  // bed; nullptr, with error(), if it did not start.
+  SockdProcess* start_sockd_in(const std::string& ns, const std::string& listen,
+                               const std::string& rules);
   // To stderr, for a failed test's context (every sockd's).
   void print_sockd_log() const;
 

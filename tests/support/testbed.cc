@@ -27,10 +27,11 @@ std::string join(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Testbed::Testbed() {
+Testbed::Testbed(int firewalls) : firewalls_(firewalls) {
   const std::string prefix = "s4t-" + std::to_string(getpid()) + "-";
   lan_ = prefix + "lan";
   fw_ = prefix + "fw";
+  if (firewalls_ == 2) fw2_ = prefix + "fw2";
   wan_ = prefix + "wan";
 }
 
@@ -73,7 +74,7 @@ bool Testbed::write_netns_files(const std::string& ns, const std::string& hosts)
 }
 
 void Testbed::remove_stale_beds() {
-  static const std::regex ours(R"(^(s4t-([0-9]+)-(lan|fw|wan))\b)");
+  static const std::regex ours(R"(^(s4t-([0-9]+)-(lan|fw2|fw|wan))\b)");
   std::istringstream list(run_command({"ip", "netns", "list"}, kCommandTimeout).out);
   for (std::string line; std::getline(list, line);) {
     std::smatch m;
@@ -88,6 +89,7 @@ void Testbed::remove_stale_beds() {
 
 bool Testbed::up() {
   remove_stale_beds();
+  if (firewalls_ == 2) return wire_two_firewalls();
   for (const std::string& ns : {lan_, fw_, wan_}) {
     if (!run({"ip", "netns", "add", ns})) return false;
     created_namespaces_.push_back(ns);
@@ -115,6 +117,36 @@ bool Testbed::up() {
          run({"ip", "-n", lan_, "route", "add", "default", "via", kFwLanIp}) &&
          run({"ip", "-n", wan_, "route", "add", "default", "via", kFwWanIp}) &&
          run(in(fw_, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=0"}));
+}
+
+bool Testbed::wire_two_firewalls() {
+  for (const std::string& ns : {lan_, fw_, fw2_, wan_}) {
+    if (!run({"ip", "netns", "add", ns})) return false;
+    created_namespaces_.push_back(ns);
+    if (!run({"ip", "-n", ns, "link", "set", "lo", "up"})) return false;
+  }
+  const std::string wan_line = std::string(kWanIp) + " " + kWanName + "\n";
+  if (!write_netns_files(lan_, "") || !write_netns_files(fw_, "") ||
+      !write_netns_files(fw2_, wan_line) || !write_netns_files(wan_, ""))
+    return false;
+  auto addr = [this](const std::string& ns, const char* ip, const char* dev) {
+    return run({"ip", "-n", ns, "addr", "add", std::string(ip) + "/24", "dev", dev}) &&
+           run({"ip", "-n", ns, "link", "set", dev, "up"});
+  };
+  return run({"ip", "-n", lan_, "link", "add", "fw0", "type", "veth", "peer", "name", "lan0",
+              "netns", fw_}) &&
+         run({"ip", "-n", fw_, "link", "add", "dmz0", "type", "veth", "peer", "name", "dmz0",
+              "netns", fw2_}) &&
+         run({"ip", "-n", wan_, "link", "add", "fw0", "type", "veth", "peer", "name", "wan0",
+              "netns", fw2_}) &&
+         addr(lan_, kLanIp, "fw0") && addr(fw_, kFwLanIp, "lan0") && addr(fw_, kFwDmzIp, "dmz0") &&
+         addr(fw2_, kFw2DmzIp, "dmz0") && addr(fw2_, kFwWanIp, "wan0") &&
+         addr(wan_, kWanIp, "fw0") &&
+         // lan and wan route via their firewall; the firewalls reach only their neighbours.
+         run({"ip", "-n", lan_, "route", "add", "default", "via", kFwLanIp}) &&
+         run({"ip", "-n", wan_, "route", "add", "default", "via", kFwWanIp}) &&
+         run(in(fw_, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=0"})) &&
+         run(in(fw2_, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=0"}));
 }
 
 void Testbed::down() {
