@@ -14,7 +14,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 15> kDirectives{"listen",
+constexpr std::array<const char*, 17> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -28,7 +28,9 @@ constexpr std::array<const char*, 15> kDirectives{"listen",
                                                   "max_connections_per_source",
                                                   "max_negotiations_per_source",
                                                   "max_binds_per_connection",
-                                                  "max_binds_per_source"};
+                                                  "max_binds_per_source",
+                                                  "stats",
+                                                  "stats_allow"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -71,6 +73,37 @@ std::optional<LineError> parse_listen(TokenCursor& cursor, ServerSettings& setti
   }
   cursor.take();
   settings.listen.push_back(address);
+  return std::nullopt;
+}
+
+// `stats ADDR:PORT`: the port is required (no default a scraper could guess wrong).
+std::optional<LineError> parse_stats(TokenCursor& cursor, ServerSettings& settings) {
+  const std::string_view text = cursor.at_end() ? "" : cursor.peek().text;
+  const bool has_port = text.starts_with('[') ? text.find("]:") != std::string_view::npos
+                                              : std::count(text.begin(), text.end(), ':') == 1;
+  ListenAddress address;
+  if (!has_port || parse_listen_address(text, address))
+    return expected(cursor, "a stats address with its port, like 127.0.0.1:9101 or [::1]:9101");
+  cursor.take();
+  settings.stats.push_back(address);
+  return std::nullopt;
+}
+
+// `stats_allow CIDR...`: one or more a.b.c.d/N or [IPV6]/N.
+std::optional<LineError> parse_stats_allow(TokenCursor& cursor, ServerSettings& settings) {
+  if (cursor.at_end()) return expected(cursor, "one or more CIDR blocks like 192.0.2.0/24");
+  while (!cursor.at_end()) {
+    std::string_view text = cursor.peek().text;
+    std::optional<AddressMask> mask;
+    if (text.starts_with('[')) {
+      mask = parse_ipv6_prefix(text).value;
+    } else {
+      mask = parse_cidr(text);
+    }
+    if (!mask) return expected(cursor, "a CIDR block like 192.0.2.0/24 or [2001:db8::]/32");
+    cursor.take();
+    settings.stats_allow.push_back(*mask);
+  }
   return std::nullopt;
 }
 
@@ -209,6 +242,8 @@ std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
   if (name == "timeout") return parse_timeout(cursor, settings, key);
+  if (name == "stats") return parse_stats(cursor, settings);
+  if (name == "stats_allow") return parse_stats_allow(cursor, settings);
   if (name == "identd") return parse_identd(cursor, settings);
   if (name == "log") return parse_log(cursor, settings);
   if (name == "log_format") return parse_log_format(cursor, settings);
@@ -293,7 +328,7 @@ std::optional<LineError> parse_directive(TokenCursor& cursor, int line, Directiv
   std::string key = name;
   if (auto error = parse_value(name, cursor, settings, key)) return error;
   if (!cursor.at_end()) return expected(cursor, "end of line after the " + name + " directive");
-  if (name != "listen") {
+  if (name != "listen" && name != "stats" && name != "stats_allow") {
     auto [it, inserted] = seen.emplace(key, line);
     if (!inserted) {
       return LineError{keyword.column,

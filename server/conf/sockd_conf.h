@@ -83,6 +83,9 @@ enum class LogFormat { kText, kJson };
 //   max_binds_per_connection N    BINDs waiting for their inbound connection per client address
 //                                 and DSTIP (the primary connection); 0 = no limit (default 4)
 //   max_binds_per_source N        BINDs waiting per client address; 0 = no limit (default 32)
+//   stats ADDR:PORT               repeatable; serve /metrics, /status.json and / there (off)
+//   stats_allow CIDR...           who may read the stats listener (repeatable); without it,
+//                                 loopback clients only, and only a loopback `stats` is allowed
 inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
 
 struct ServerSettings {
@@ -107,6 +110,8 @@ struct ServerSettings {
   int max_negotiations_per_source = kAutoLimit;
   int max_binds_per_connection = 4;
   int max_binds_per_source = 32;
+  std::vector<ListenAddress> stats;      // empty: no stats listener
+  std::vector<AddressMask> stats_allow;  // empty: loopback clients only
 };
 
 struct Config {
