@@ -19,6 +19,7 @@ h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.4em 0 .4em}
 .card b{display:block;font-size:1.5em}.card span{color:#666;font-size:.85em}
 table{border-collapse:collapse;background:#fff;width:100%}
 th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;white-space:nowrap}
+td.bad,td.wrap{white-space:normal}
 th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bad{color:#a00}.empty{color:#777;font-style:italic}
 </style></head><body>
