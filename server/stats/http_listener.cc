@@ -101,6 +101,7 @@ bufferevent* StatsListener::on_connection(event_base* base, void* arg) {
   bufferevent* socket = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
   if (!socket) return nullptr;
   bufferevent_incref(socket);
+  self->forget_freed();  // count only the connections evhttp still holds
   // Over the cap, the deadline is now: the next sweep closes it.
   const bool over = self->connections_.size() >= kMaxConnections;
   self->connections_.push_back(
@@ -112,20 +113,27 @@ void StatsListener::on_sweep(evutil_socket_t, short, void* arg) {
   static_cast<StatsListener*>(arg)->sweep();
 }
 
-void StatsListener::sweep() {
-  const int64_t now = monotonic_ms();
+void StatsListener::forget_freed() {
   for (auto it = connections_.begin(); it != connections_.end();) {
     bufferevent_event_cb event_cb = nullptr;
     bufferevent_getcb(it->socket, nullptr, nullptr, &event_cb, nullptr);
-    const evutil_socket_t fd = bufferevent_getfd(it->socket);
-    if (!event_cb) {
-      // evhttp has freed it (freeing clears the callbacks): ours is the last reference.
-      bufferevent_decref(it->socket);
-      it = connections_.erase(it);
+    if (event_cb) {
+      ++it;
       continue;
     }
-    if (now >= it->deadline_ms && fd >= 0) shutdown(fd, SHUT_RDWR);
-    ++it;
+    // evhttp has freed it (freeing clears the callbacks): ours is the last reference, and
+    // dropping it closes the socket.
+    bufferevent_decref(it->socket);
+    it = connections_.erase(it);
+  }
+}
+
+void StatsListener::sweep() {
+  forget_freed();
+  const int64_t now = monotonic_ms();
+  for (const Connection& connection : connections_) {
+    const evutil_socket_t fd = bufferevent_getfd(connection.socket);
+    if (now >= connection.deadline_ms && fd >= 0) shutdown(fd, SHUT_RDWR);
   }
 }
 

@@ -66,8 +66,10 @@ class StatsListener {
   static bufferevent* on_connection(event_base* base, void* arg);
   static void on_sweep(evutil_socket_t, short, void* arg);
   static void on_request(evhttp_request* request, void* arg);
-  // Drops the connections evhttp has freed; shuts down those past their deadline or over the
-  // cap (evhttp then sees the end and frees them).
+  // Drops the connections evhttp has freed.
+  void forget_freed();
+  // forget_freed(), then shuts down those past their deadline or over the cap (evhttp then
+  // sees the end and frees them).
   void sweep();
   void respond(evhttp_request* request);
   void refuse(evhttp_request* request, const std::string& client);
