@@ -80,10 +80,10 @@ bool StatsListener::start(std::vector<StatsSocket> sockets, std::string* error) 
   evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
   evhttp_set_gencb(http, &StatsListener::on_request, this);
   evhttp_set_bevcb(http, &StatsListener::on_connection, this);
-  sweep_timer_.reset(event_new(base_, -1, EV_PERSIST, &StatsListener::on_sweep, this));
-  const timeval period{0, kSweepMs * 1000};
-  if (!sweep_timer_ || event_add(sweep_timer_.get(), &period) != 0) {
-    *error = "stats: cannot register the connection timer";
+  // Armed only while there are connections: an idle listener costs nothing.
+  sweep_timer_.reset(evtimer_new(base_, &StatsListener::on_sweep, this));
+  if (!sweep_timer_) {
+    *error = "stats: cannot create the connection timer";
     return false;
   }
   for (StatsSocket& socket : sockets) {
@@ -106,6 +106,7 @@ bufferevent* StatsListener::on_connection(event_base* base, void* arg) {
   const bool over = self->connections_.size() >= kMaxConnections;
   self->connections_.push_back(
       {socket, over ? 0 : monotonic_ms() + int64_t{kConnectionDeadlineS} * 1000});
+  self->arm_sweep();
   return socket;
 }
 
@@ -128,6 +129,12 @@ void StatsListener::forget_freed() {
   }
 }
 
+void StatsListener::arm_sweep() {
+  if (evtimer_pending(sweep_timer_.get(), nullptr)) return;
+  const timeval period{0, kSweepMs * 1000};
+  evtimer_add(sweep_timer_.get(), &period);
+}
+
 void StatsListener::sweep() {
   forget_freed();
   const int64_t now = monotonic_ms();
@@ -135,6 +142,7 @@ void StatsListener::sweep() {
     const evutil_socket_t fd = bufferevent_getfd(connection.socket);
     if (now >= connection.deadline_ms && fd >= 0) shutdown(fd, SHUT_RDWR);
   }
+  if (!connections_.empty()) arm_sweep();
 }
 
 void StatsListener::on_request(evhttp_request* request, void* arg) {

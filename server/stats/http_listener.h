@@ -71,6 +71,7 @@ class StatsListener {
   // forget_freed(), then shuts down those past their deadline or over the cap (evhttp then
   // sees the end and frees them).
   void sweep();
+  void arm_sweep();  // in kSweepMs, unless already pending
   void respond(evhttp_request* request);
   void refuse(evhttp_request* request, const std::string& client);
 
