@@ -6,13 +6,12 @@
 namespace sockd::stats {
 
 RelayLabel label_for(const socks4::Request& request) {
-  RelayLabel label;
-  label.user = log::sanitize(request.user_id);
-  label.command = request.command;
-  label.destination =
-      (request.is_4a() ? log::sanitize(request.hostname) : socks4::conf::format_ipv4(request.ip)) +
-      ":" + std::to_string(request.port);
-  return label;
+  return {request.user_id, request.hostname, request.ip, request.port, request.command};
+}
+
+std::string RelayLabel::destination() const {
+  return (hostname.empty() ? socks4::conf::format_ipv4(ip) : log::sanitize(hostname)) + ":" +
+         std::to_string(port);
 }
 
 void SnapshotRequest::deliver(size_t index, WorkerSnapshot snapshot) {

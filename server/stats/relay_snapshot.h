@@ -32,11 +32,16 @@ struct RelayRow {
   int64_t idle_ms = 0;
 };
 
-// What a relay carries for its row, set when the session hands it over.
+// What a relay carries for its row, set when the session hands it over: the request's fields
+// as they came (short strings, copied without formatting), formatted only when someone asks.
 struct RelayLabel {
   std::string user;
+  std::string hostname;  // 4a; empty otherwise
+  uint32_t ip = 0;       // DSTIP, host order
+  uint16_t port = 0;
   socks4::Command command = socks4::Command::kConnect;
-  std::string destination;
+
+  std::string destination() const;  // "example.test:80", "192.0.2.1:80" (sanitised)
 };
 
 RelayLabel label_for(const socks4::Request& request);

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "../log.h"
 #include "../monotonic_clock.h"
 #include "../relay.h"
 #include "../session.h"
@@ -12,9 +13,9 @@ stats::RelayRow Relay::stats_row(int64_t now_ms, int64_t now_coarse_ms) const {
   char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
   stats::RelayRow row;
   row.client = client_address_.format(client);
-  row.user = label_.user;
+  row.user = log::sanitize(label_.user);
   row.command = stats::command_label(label_.command);
-  row.destination = label_.destination;
+  row.destination = label_.destination();
   row.connected = server_address_.format(server);
   row.bytes_upstream = upstream_.bytes();
   row.bytes_downstream = downstream_.bytes();
