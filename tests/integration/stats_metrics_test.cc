@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ class StatsMetrics : public SockdTest {
     return -1;
   }
 };
+
+bool write_text(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::trunc);
+  file << text;
+  return static_cast<bool>(file);
+}
 
 constexpr const char* kRules =
     "stats 127.0.0.1:0\n"
@@ -133,6 +140,30 @@ TEST_F(StatsMetrics, StatsAllowRefusesOtherSourcesWith403) {
   EXPECT_EQ(refused.body.find("sockd_"), std::string::npos) << refused.body;
   EXPECT_EQ(http_get(stats, "/", "127.0.0.2").status, 403);
   EXPECT_TRUE(sockd().wait_for_log("stats: 127.0.0.2", milliseconds(5000))) << sockd().log();
+}
+
+TEST_F(StatsMetrics, StatsAllowFollowsReloadsAndFailedReloadsAreCounted) {
+  const uint16_t stats =
+      start_with_stats("stats 127.0.0.1:0\nstats_allow 127.0.0.1/32\npermit 127.0.0.0/8\n");
+  ASSERT_NE(stats, 0);
+  EXPECT_EQ(http_get(stats, "/metrics", "127.0.0.2").status, 403);
+  // The file gains 127.0.0.2: allowed from the reload on.
+  const std::string config = read_text_file(sockd().config_path());
+  ASSERT_TRUE(write_text(sockd().config_path(), config + "stats_allow 127.0.0.2/32\n"));
+  ASSERT_TRUE(sockd().process().signal(SIGHUP));
+  ASSERT_TRUE(sockd().wait_for_log("SIGHUP: reloaded", milliseconds(5000))) << sockd().log();
+  const HttpResponse allowed = http_get(stats, "/metrics", "127.0.0.2");
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(metric_value(allowed.body, R"(sockd_config_reloads_total{result="ok"})"), 1);
+  // A broken file is counted as a failed reload and changes nothing.
+  ASSERT_TRUE(write_text(sockd().config_path(), config + "stats_allow nonsense\n"));
+  ASSERT_TRUE(sockd().process().signal(SIGHUP));
+  ASSERT_TRUE(sockd().wait_for_log("keeping the old configuration", milliseconds(5000)));
+  const HttpResponse after = http_get(stats, "/metrics", "127.0.0.2");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(metric_value(after.body, R"(sockd_config_reloads_total{result="error"})"), 1)
+      << after.body;
+  EXPECT_EQ(metric_value(after.body, R"(sockd_config_reloads_total{result="ok"})"), 1);
 }
 
 TEST(StatsConfig, NonLoopbackListenerWithoutStatsAllowIsAConfigError) {
