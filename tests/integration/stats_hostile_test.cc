@@ -157,6 +157,23 @@ TEST_F(StatsHostile, SlowlorisPastTheCapIsClosedAndRelayingGoesOn) {
   EXPECT_EQ(status, 200);
 }
 
+TEST_F(StatsHostile, SilentConnectionIsClosedAfterTheIdleTimeout) {
+  UniqueFd silent = connect_to(stats_);
+  ASSERT_TRUE(silent);
+  const auto start = std::chrono::steady_clock::now();
+  // The limit is 10 s; the held relay keeps talking meanwhile (its echo server gives up on a
+  // silence of 15 s).
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - start < milliseconds(15000)) {
+    closed = closed_within(silent.get(), milliseconds(2000));
+    EXPECT_TRUE(echoes(relay_.get(), "while a stats client is silent"));
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(9000));
+  EXPECT_EQ(wait_for_stats_connections(stats_, 0), 0u);
+  expect_relaying_intact("after the idle timeout");
+}
+
 TEST_F(StatsHostile, TenThousandRequestsLeaveRelayingAndDescriptorsIntact) {
   constexpr int kThreads = 4;
   constexpr int kEach = 2500;
