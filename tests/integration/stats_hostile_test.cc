@@ -174,6 +174,27 @@ TEST_F(StatsHostile, SilentConnectionIsClosedAfterTheIdleTimeout) {
   expect_relaying_intact("after the idle timeout");
 }
 
+TEST_F(StatsHostile, TricklingClientIsClosedAtTheConnectionDeadline) {
+  // One header byte every second: never idle for 10 s, never done. The whole connection has
+  // 30 s.
+  UniqueFd slow = connect_to(stats_);
+  ASSERT_TRUE(slow);
+  ASSERT_TRUE(send_all(slow.get(), std::string_view("GET /metrics HTTP/1.1\r\nX-Slow: ")));
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - start < milliseconds(40000)) {
+    closed = closed_within(slow.get(), milliseconds(1000));
+    if (closed) break;
+    send(slow.get(), "a", 1, MSG_NOSIGNAL);
+    EXPECT_TRUE(echoes(relay_.get(), "while a stats client trickles"));
+  }
+  const auto held = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_GE(held, milliseconds(25000));
+  EXPECT_EQ(wait_for_stats_connections(stats_, 0), 0u);
+  expect_relaying_intact("after the trickling client");
+}
+
 TEST_F(StatsHostile, TenThousandRequestsLeaveRelayingAndDescriptorsIntact) {
   constexpr int kThreads = 4;
   constexpr int kEach = 2500;
