@@ -7,8 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
 #include <unordered_map>
 
