@@ -49,7 +49,9 @@ CPPFLAGS += -DSOCKS4_VERSION=\"$(VERSION)\"
 # server/conf/ and go into libsockd.a only: libsocks.so and libsocksify.so never carry them.
 LIBSOCKS_SRCS := $(wildcard libsocks/*/*.cc)
 SOCKD_CONF_SRCS := $(wildcard server/conf/*.cc)
-SERVER_SRCS   := $(wildcard server/*.cc) $(SOCKD_CONF_SRCS)
+# The stats listener (metrics and status page): server/stats/.
+SOCKD_STATS_SRCS := $(wildcard server/stats/*.cc)
+SERVER_SRCS   := $(wildcard server/*.cc) $(SOCKD_CONF_SRCS) $(SOCKD_STATS_SRCS)
 # Everything of sockd but main(), so unit tests can link the server's pure parts.
 SERVER_LIB_SRCS := $(filter-out server/main.cc,$(SERVER_SRCS))
 SUPPORT_SRCS  := $(wildcard tests/support/*.cc)
@@ -107,7 +109,7 @@ BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
 TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
               python3-pyftpdlib dante-server dante-client oidentd systemd haproxy \
-              golang-go hey busybox-static aria2
+              golang-go hey busybox-static aria2 chromium python3-prometheus-client prometheus
 BENCH_PKGS := dante-server haproxy gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev

@@ -29,6 +29,7 @@ Admission admit_one(const socks4::conf::Config& config, const AdmissionRequest& 
   Admission admission;
   admission.code = verdict.code;
   admission.rule = verdict.permitted() ? verdict.rule : nullptr;
+  admission.decided_by = verdict.rule;
   admission.refusal = std::move(verdict.reason);
   admission.command = command_of(config, verdict, request.input.destination);
   return admission;
@@ -104,8 +105,10 @@ Admission admit_resolved(const socks4::conf::Config& config, AdmissionRequest re
   admission.addresses = std::move(resolved);
   if (!admission.addresses.empty()) {
     admission.code = ReplyCode::kGranted;
+    if (!name_admitted) admission.decided_by = admission.rule;
   } else if (first_denial) {
     admission.code = first_denial->code;
+    if (!name_admitted) admission.decided_by = first_denial->rule;
     admission.command = command_of(config, *first_denial, first_denial_destination);
   }
   return admission;

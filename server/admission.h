@@ -49,6 +49,9 @@ struct Admission {
   const socks4::conf::Rule* rule = nullptr;  // the first permitting rule, for the log
   std::vector<Endpoint> addresses;           // where it may go, in order; empty if refused
   AdmissionCommand command;                  // to run now; at most one per request
+  // The rule that decided (permit or deny), for sockd_rule_hits_total; nullptr when none
+  // matched, or when the name's own admission already counted it (admit_resolved).
+  const socks4::conf::Rule* decided_by = nullptr;
 
   bool permitted() const { return code == socks4::ReplyCode::kGranted; }
 };

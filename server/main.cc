@@ -20,6 +20,9 @@
 #include "process.h"
 #include "server_context.h"
 #include "service_manager.h"
+#include "stats/access.h"
+#include "stats/collect.h"
+#include "stats/http_listener.h"
 #include "worker.h"
 
 namespace sockd {
@@ -52,6 +55,12 @@ std::vector<socks4::conf::ListenAddress> listen_addresses(const Options& options
   if (!options.listen.empty()) return options.listen;
   if (!config.settings.listen.empty()) return config.settings.listen;
   return {{"127.0.0.1", 1080}};
+}
+
+// --stats replaces the file's `stats` lines, as -l does `listen`.
+std::vector<socks4::conf::ListenAddress> stats_addresses(const Options& options,
+                                                         const socks4::conf::Config& config) {
+  return options.stats.empty() ? config.settings.stats : options.stats;
 }
 
 int thread_count(const Options& options, const socks4::conf::Config& config) {
@@ -125,6 +134,9 @@ class Server {
   EventBasePtr base_;
   std::vector<EventPtr> signals_;
   EventPtr shell_tick_;
+  std::vector<stats::StatsSocket> stats_sockets_;  // bound early, served once running
+  stats::MainCounters stats_counters_;             // main thread: reloads, load time
+  std::optional<stats::StatsListener> stats_;
 };
 
 // Startup failures also go to stderr when the log goes to syslog: someone is watching. A daemon
@@ -168,6 +180,8 @@ int Server::run() {
   } else if (!bind_listen_sockets(listen_addresses(options_, config_), threads, &bound, &error)) {
     return fail(kExitListen, error);
   }
+  if (!stats::bind_stats_sockets(stats_addresses(options_, config_), &stats_sockets_, &error))
+    return fail(kExitListen, error);
   if (!options_.foreground) {
     if (!daemonize(target == log::Target::kStderr, &startup_report_, &error)) {
       return fail(kExitConfig, error);
@@ -190,6 +204,8 @@ int Server::run() {
         "cannot open /dev/null (%s): without a reserve, clients will wait unanswered "
         "when descriptors run out",
         strerror(errno));
+  stats_counters_.started_unix = stats_counters_.config_loaded_unix = stats::unix_now();
+  stats_counters_.config_source = source;
   context_.config.store(make_active_config(std::move(config_), source));
   for (int i = 0; i < threads; ++i) {
     std::vector<socks4::UniqueFd> sockets;
@@ -219,6 +235,15 @@ int Server::run() {
       event_add(shell_tick_.get(), &second) != 0) {
     return fail(kExitConfig, "cannot install the SIGCHLD handler");
   }
+  if (!stats_sockets_.empty()) {
+    stats_.emplace(
+        base_.get(),
+        [this](bool relays) { return stats::collect(workers_, context_, stats_counters_, relays); },
+        [this] { return context_.config.load()->config.settings.stats_allow; });
+    for (const auto& socket : stats_sockets_)
+      log::info("stats: serving http://%s/ (/metrics, /status.json)", socket.address.c_str());
+    if (!stats_->start(std::move(stats_sockets_), &error)) return fail(kExitListen, error);
+  }
   // Last, once the pid file is written and the signal handlers are in place: scripts and
   // tests take this line to mean sockd is ready (a SIGHUP before it could have killed sockd).
   std::string addresses;
@@ -234,6 +259,7 @@ int Server::run() {
   service_manager::ready(ready_status_);
   log::debug("%d worker threads, %s relay", threads, options_.use_splice ? "splice" : "buffered");
   event_base_dispatch(base_.get());
+  stats_.reset();  // no request may wait for a worker that is stopping
 
   // Every loop stops before any worker closes its connections: descriptor numbers are shared
   // by the whole process, and a running loop must never see a number another thread released.
@@ -283,6 +309,7 @@ void Server::reload_config() {
     log::error("SIGHUP: %s has errors; keeping the old configuration",
                options_.config_path.c_str());
     for (const auto& diagnostic : outcome.errors) log::error("%s", diagnostic.to_string().c_str());
+    ++stats_counters_.reloads_error;
     return;
   }
   apply_overrides(options_, *outcome.config);
@@ -295,9 +322,20 @@ void Server::reload_config() {
       before.log_format != after.log_format) {
     log::warning("SIGHUP: changes to listen, threads, user and log take effect at restart");
   }
+  if (auto problem = stats::config_problem(stats_addresses(options_, *outcome.config),
+                                           outcome.config->settings.stats_allow)) {
+    log::error("SIGHUP: %s: %s; keeping the old configuration", options_.config_path.c_str(),
+               problem->c_str());
+    ++stats_counters_.reloads_error;
+    return;
+  }
+  if (before.stats != after.stats)
+    log::warning("SIGHUP: changes to stats take effect at restart (stats_allow at once)");
   size_t rules = outcome.config->rules.size();
   context_.config.store(make_active_config(std::move(*outcome.config), options_.config_path));
   for (auto& worker : workers_) worker->request_reload();
+  ++stats_counters_.reloads_ok;
+  stats_counters_.config_loaded_unix = stats_counters_.last_reload_unix = stats::unix_now();
   log::info("SIGHUP: reloaded %s (%zu rules)", options_.config_path.c_str(), rules);
 }
 
@@ -323,6 +361,12 @@ int main(int argc, char** argv) {
   }
   std::optional<socks4::conf::Config> config = load_config(options);
   if (!config) return kExitConfig;
+  if (auto problem =
+          stats::config_problem(stats_addresses(options, *config), config->settings.stats_allow)) {
+    fprintf(stderr, "%s: %s\n", options.config_path.empty() ? "sockd" : options.config_path.c_str(),
+            problem->c_str());
+    return kExitConfig;
+  }
   if (!options.check_request.empty()) {
     return run_check_request(*config,
                              options.config_path.empty() ? "built-in" : options.config_path,

@@ -19,6 +19,7 @@ enum class Flag {
   kThreads,
   kPidFile,
   kNoSplice,
+  kStats,
   kHelp,
   kVersion
 };
@@ -42,6 +43,7 @@ constexpr OptionSpec kOptions[] = {
     {'t', "threads", true, Flag::kThreads},
     {'P', "pid-file", true, Flag::kPidFile},
     {0, "no-splice", false, Flag::kNoSplice},
+    {0, "stats", true, Flag::kStats},
     {'h', "help", false, Flag::kHelp},
     {'V', "version", false, Flag::kVersion},
 };
@@ -120,6 +122,17 @@ std::string apply(const OptionSpec& spec, std::string_view value, Options& optio
     case Flag::kNoSplice:
       options.use_splice = false;
       break;
+    case Flag::kStats: {
+      auto address = parse_listen_address(value);
+      const bool has_port = value.starts_with('[') ? value.find("]:") != std::string_view::npos
+                                                   : value.find(':') == value.rfind(':') &&
+                                                         value.find(':') != std::string_view::npos;
+      if (!address || !has_port)
+        return "--stats: expected ADDR:PORT or [IPV6]:PORT with a numeric address, found '" +
+               std::string(value) + "'";
+      options.stats.push_back(*address);
+      break;
+    }
     case Flag::kHelp:
       options.help = true;
       break;
@@ -248,6 +261,9 @@ SOCKS 4/4a proxy server: CONNECT and BIND, 4a names, sockd.conf access rules, id
   -P, --pid-file FILE       write the process id to FILE, removed at a clean stop (after
                             `user`, if FILE's directory is writable by that user)
       --no-splice           relay through user-space buffers instead of splice(2)
+      --stats ADDR:PORT     serve Prometheus /metrics, /status.json and a status page
+                            (/) over HTTP there (repeatable; replaces the file's `stats`
+                            lines). A non-loopback address needs `stats_allow` in the file
   -h, --help                show this help
   -V, --version             show the version
 

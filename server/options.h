@@ -15,6 +15,7 @@ namespace sockd {
 struct Options {
   std::string config_path;                          // -f; empty: the built-in default config
   std::vector<socks4::conf::ListenAddress> listen;  // -l; empty: the config's `listen` lines
+  std::vector<socks4::conf::ListenAddress> stats;   // --stats; empty: the config's `stats`
   bool foreground = false;                          // -F
   bool debug = false;                               // -d
   bool check = false;                               // -n

@@ -29,6 +29,7 @@ Relay::Relay(Worker& worker, Params params)
       primary_(std::move(params.primary)),
       client_address_(params.client_address),
       server_address_(params.server_address),
+      label_(std::move(params.label)),
       started_ms_(monotonic_ms()),
       last_activity_ms_(coarse_ms()),
       idle_timeout_s_(params.idle_timeout_s) {
@@ -42,6 +43,7 @@ Relay::~Relay() {
   // follows is judged without this primary connection. The sockets close after the line.
   primary_ = PrimaryHold();
   slot_ = ClientSlot();
+  worker_.stats().relay_closed(upstream_.bytes(), downstream_.bytes());
   const int64_t ms = monotonic_ms() - started_ms_;
   char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
   if (log::json()) {

@@ -16,6 +16,7 @@
 #include "endpoint.h"
 #include "libevent_ptr.h"
 #include "server_context.h"
+#include "stats/relay_snapshot.h"
 #include "watched_socket.h"
 
 namespace sockd {
@@ -33,7 +34,8 @@ class Relay : private WatchedSocket::Handler {
     std::span<const uint8_t> early_bytes;  // client bytes that came with the request
     int idle_timeout_s = 0;                // 0: never
     ClientSlot slot;
-    PrimaryHold primary;  // a CONNECT counts as a BIND's primary connection while it lives
+    PrimaryHold primary;      // a CONNECT counts as a BIND's primary connection while it lives
+    stats::RelayLabel label;  // user, command and destination for the status page
   };
 
   Relay(Worker& worker, Params params);
@@ -43,6 +45,11 @@ class Relay : private WatchedSocket::Handler {
 
   // Registers the events; false if libevent refused (the caller then drops the relay).
   bool start(std::list<Relay>::iterator self);
+
+  // For the stats listener, on this worker's thread (stats/worker_snapshot.cc).
+  stats::RelayRow stats_row(int64_t now_ms, int64_t now_coarse_ms) const;
+  uint64_t bytes_upstream() const { return upstream_.bytes(); }
+  uint64_t bytes_downstream() const { return downstream_.bytes(); }
 
  private:
   enum Side { kClient = 0, kServer = 1 };
@@ -63,6 +70,7 @@ class Relay : private WatchedSocket::Handler {
   Channel downstream_;  // server -> client
   Endpoint client_address_;
   Endpoint server_address_;
+  stats::RelayLabel label_;
   int64_t started_ms_;
   int64_t last_activity_ms_;
   int idle_timeout_s_;

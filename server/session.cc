@@ -53,14 +53,17 @@ void Session::on_timer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Session*>(arg);
   const auto& settings = self->config_->config.settings;
   if (self->phase_ == Phase::kRequest) {
+    self->worker_.stats().refused_early(stats::Reason::kTimeout, self->peer_text_,
+                                        "negotiation timed out");
     self->drop("negotiation timed out after " + std::to_string(settings.negotiate_timeout_s) +
                "s -> closed");
   } else if (self->phase_ == Phase::kAwaitingInbound) {
     self->bind_listener_.reset();  // the port refuses before the client hears of the failure
-    self->reject("inbound connection timed out after " +
-                 std::to_string(settings.connect_timeout_s) + "s");
+    self->reject(stats::Reason::kTimeout, "inbound connection timed out after " +
+                                              std::to_string(settings.connect_timeout_s) + "s");
   } else {
-    self->reject("connect timed out after " + std::to_string(settings.connect_timeout_s) + "s");
+    self->reject(stats::Reason::kTimeout,
+                 "connect timed out after " + std::to_string(settings.connect_timeout_s) + "s");
   }
 }
 
@@ -105,6 +108,8 @@ void Session::read_request(bool before_registration) {
       case socks4::ParseStatus::kInvalid: {
         socks4::ParseError error = parser_.error();
         bool reply = socks4::reply_makes_sense(error);
+        worker_.stats().refused_early(stats::Reason::kMalformed, peer_text_,
+                                      std::string("bad request: ") + socks4::to_string(error));
         // Logged before the reply, like every rejection (see reject()).
         if (log::json()) {
           const std::string reason = std::string("bad request: ") + socks4::to_string(error);
@@ -162,6 +167,7 @@ void Session::read_early_data() {
 
 void Session::dispatch() {
   phase_ = Phase::kConnecting;
+  request_us_ = stats::monotonic_us();
   slot_.end_negotiation();  // the request is complete: the server's turn
   if (log::debug_enabled()) {
     log::debug("%s request %s, %zu bytes after it", peer_text_.c_str(), describe().c_str(),
@@ -193,12 +199,13 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
   if (error == ETIMEDOUT) {
     // The connector's share of the budget and the session's own timer end together; whichever
     // fires first, the log says the same thing.
-    reject("connect timed out after " + std::to_string(config_->config.settings.connect_timeout_s) +
-           "s");
+    reject(stats::Reason::kTimeout, "connect timed out after " +
+                                        std::to_string(config_->config.settings.connect_timeout_s) +
+                                        "s");
     return;
   }
   if (error != 0) {
-    reject(std::string("connect failed: ") + strerror(error));
+    reject(stats::Reason::kConnect, std::string("connect failed: ") + strerror(error));
     return;
   }
   const std::string description = describe();
@@ -210,6 +217,7 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
     drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
+  worker_.stats().granted(socks4::Command::kConnect, request_us_);
   if (log::json()) {
     log_event("granted", {}, parser_.request().is_4a() ? peer.address_text() : std::string());
   } else {
@@ -229,7 +237,8 @@ void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, Pr
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),
-                       std::move(primary)};
+                       std::move(primary),
+                       stats::label_for(parser_.request())};
   worker_.start_relay(std::move(params));
   end();
 }
@@ -281,7 +290,9 @@ bool Session::send_reply(socks4::ReplyCode code, const Endpoint* address) {
          static_cast<ssize_t>(reply.size());
 }
 
-void Session::reject(const std::string& reason, socks4::ReplyCode code) {
+void Session::reject(stats::Reason why, const std::string& reason, socks4::ReplyCode code) {
+  worker_.stats().refused(parser_.request().command, why, request_us_,
+                          phase_ == Phase::kAwaitingInbound, peer_text_, describe(), reason);
   // Logged before the reply, so a client that has its 91 finds the reason already written.
   if (log::json()) {
     log_event("rejected", reason);

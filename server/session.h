@@ -27,6 +27,7 @@
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
+#include "stats/counters.h"
 #include "watched_socket.h"
 
 namespace sockd {
@@ -48,6 +49,7 @@ class Session : private WatchedSocket::Handler {
     proxied_destination_ = reached;
     health_check_ = !reached;
   }
+  bool awaiting_inbound() const { return phase_ == Phase::kAwaitingInbound; }  // for stats
 
  private:
   // Room for the request plus what a client sends right after it; more waits in the kernel.
@@ -121,7 +123,9 @@ class Session : private WatchedSocket::Handler {
   // reset that could destroy the reply before the client reads it.
   void close_client();
   // Replies `code` (91, or 92/93 from identd), logs "<describe> -> rejected (<reason>)", closes.
-  void reject(const std::string& reason, socks4::ReplyCode code = socks4::ReplyCode::kRejected);
+  // `why` is the reason's class in sockd_rejections_total.
+  void reject(stats::Reason why, const std::string& reason,
+              socks4::ReplyCode code = socks4::ReplyCode::kRejected);
   // Logs "<peer> <what>" and closes without a reply.
   void drop(const std::string& what);
   void end();  // destroys *this
@@ -155,6 +159,8 @@ class Session : private WatchedSocket::Handler {
   std::optional<IdentdQuery> identd_query_;
   std::optional<IdentdResult> identd_;  // once identd has been asked
   int64_t deadline_ms_ = 0;             // end of the connect phase (monotonic)
+  int64_t request_us_ = 0;              // when the request was complete (stats)
+  int64_t lookup_started_us_ = 0;       // when the 4a lookup started (stats)
   std::string resolved_text_;           // " (198.51.100.2)" for 4a log lines
   size_t early_size_ = 0;               // bytes after the request, at the start of buffer_
   std::array<uint8_t, kBufferSize> buffer_;

@@ -31,6 +31,7 @@ void Session::ask_identd() {
 
 void Session::on_identd(IdentdResult result) {
   identd_ = std::move(result);
+  worker_.stats().identd_answer(stats::identd_outcome(*identd_));
   const socks4::identd::Answer& answer = identd_->answer;
   if (!identd_->answered) {
     // The failure text is sockd's own (no bytes from the identd in it).
@@ -67,6 +68,7 @@ void Session::admit() {
     name_admitted = true;
   }
   if (route_name_first(name_admitted)) return;
+  lookup_started_us_ = stats::monotonic_us();
   lookup_.start(worker_.base(), worker_.dns(), request.hostname,
                 [this, name_admitted](int error, AddrinfoPtr result) {
                   on_resolved(error, std::move(result), name_admitted);
@@ -75,10 +77,11 @@ void Session::admit() {
 
 void Session::on_resolved(int error, AddrinfoPtr result, bool name_admitted) {
   const socks4::Request& request = parser_.request();
+  worker_.stats().dns_lookup(error, lookup_started_us_);
   if (error != 0) {
     if (pass_on_unresolved(error, name_admitted)) return;
-    reject("cannot resolve " + log::sanitize(request.hostname) + ": " +
-           DnsLookup::error_text(error));
+    reject(stats::Reason::kResolve, "cannot resolve " + log::sanitize(request.hostname) + ": " +
+                                        DnsLookup::error_text(error));
     return;
   }
   std::vector<Endpoint> resolved;
@@ -99,8 +102,9 @@ void Session::on_resolved(int error, AddrinfoPtr result, bool name_admitted) {
 
 bool Session::settle(const Admission& admission) {
   run_command(admission.command);
+  if (admission.decided_by) worker_.stats().rule_hit(admission.decided_by->line);
   if (!admission.permitted()) {
-    reject(admission.refusal, admission.code);
+    reject(stats::reason_of(admission.code, admission.refusal), admission.refusal, admission.code);
     return false;
   }
   if (admission.rule)

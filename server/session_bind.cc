@@ -38,7 +38,8 @@ void Session::bind_to(const Admission& admission) {
     }
   }
   if (!chosen) {
-    reject(admission.refusal.empty()
+    reject(stats::Reason::kResolve,
+           admission.refusal.empty()
                ? "cannot resolve " + log::sanitize(request.hostname) + ": no IPv4 address"
                : admission.refusal);
     return;
@@ -59,20 +60,20 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
        settings.max_binds_per_source},
       worker_.bind_wakeups(), bind_waiter_, &refusal);
   if (!waiting_bind_) {
-    reject(refusal);
+    reject(stats::Reason::kLimit, refusal);
     return;
   }
   bind_destination_ = destination_ip;
   bind_listener_.emplace(worker_.base());
   std::string error;
   if (!bind_listener_->open(destination_ip, &error)) {
-    reject(error);
+    reject(stats::Reason::kConnect, error);
     return;
   }
   if (!bind_listener_->start([this](int error, socks4::UniqueFd inbound, const Endpoint& from) {
         on_inbound(error, std::move(inbound), from);
       })) {
-    reject("cannot register the listening socket");
+    reject(stats::Reason::kConnect, "cannot register the listening socket");
     return;
   }
   const std::string listening = bind_listener_->address().to_string();
@@ -81,6 +82,7 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
          ")");
     return;
   }
+  worker_.stats().granted(socks4::Command::kBind, request_us_);
   if (log::json()) {
     log_event("granted", "listening on " + listening);
   } else {
@@ -128,14 +130,15 @@ void Session::read_while_awaiting_inbound() {
 void Session::on_primary_closed() {
   if (phase_ != Phase::kAwaitingInbound || !bind_listener_) return;
   bind_listener_.reset();  // the port refuses before the client hears of it
-  reject("primary connection closed");
+  reject(stats::Reason::kConnect, "primary connection closed");
 }
 
 void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& from) {
   bind_listener_.reset();  // already closed; nothing of it is in use any more
   waiting_bind_.reset();   // no longer waiting: the limits and the primary are done with it
   if (error != 0) {
-    reject(std::string("cannot accept the inbound connection: ") + strerror(error));
+    reject(stats::Reason::kConnect,
+           std::string("cannot accept the inbound connection: ") + strerror(error));
     return;
   }
   const std::string what = "BIND inbound from " + from.to_string();
@@ -143,6 +146,8 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
     log::info("%s %s -> rejected (inbound from %s, expected %s)", peer_text_.c_str(), what.c_str(),
               from.address_text().c_str(),
               Endpoint::ipv4(bind_destination_, 0).address_text().c_str());
+    worker_.stats().refused(socks4::Command::kBind, stats::Reason::kRule, request_us_, true,
+                            peer_text_, what, "inbound from another address");
     send_reply(socks4::ReplyCode::kRejected, &from);  // after the line, as in reject()
     inbound.reset();
     close_client();

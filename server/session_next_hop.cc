@@ -32,7 +32,7 @@ bool Session::route_name_first(bool name_admitted) {
   if (route.action == HopAction::kDirect) return false;  // resolved here
   if (!name_admitted && !settle(admit_name(config_->config, admission_request()))) return true;
   if (route.action == HopAction::kDeny) {
-    reject(route.via);
+    reject(stats::Reason::kRule, route.via);
     return true;
   }
   const socks4::Request& request = parser_.request();
@@ -53,7 +53,7 @@ bool Session::pass_on_unresolved(int error, bool name_admitted) {
   // The rules decide the name as they would before any DNS: the next hop resolves it.
   if (!name_admitted && !settle(admit_name(config_->config, admission_request()))) return true;
   if (route.action == HopAction::kDeny) {
-    reject(route.via);
+    reject(stats::Reason::kRule, route.via);
     return true;
   }
   ask_next_hop(std::move(route),
@@ -88,7 +88,7 @@ bool Session::route_outbound(Admission& admission) {
       candidates.empty() ? std::nullopt : std::optional<uint32_t>(candidates.front());
   OutboundRoute route = route_address(config_->config, first, outbound_query());
   if (route.action == HopAction::kDeny) {
-    reject(route.via);
+    reject(stats::Reason::kRule, route.via);
     return true;
   }
   if (route.action == HopAction::kNextHop) {
@@ -128,6 +128,9 @@ bool Session::send_hop_reply(const socks4::Reply& reply) {
 
 void Session::end_with_hop_reply(const std::string& what, const std::optional<socks4::Reply>& reply,
                                  const std::string& reason) {
+  // The next hop's refusal is a failed connection as far as this server is concerned.
+  worker_.stats().refused(parser_.request().command, stats::Reason::kConnect, request_us_,
+                          phase_ == Phase::kAwaitingInbound, peer_text_, what, reason);
   // Logged before the reply, as in reject().
   if (log::json()) {
     log_event("rejected", reason, {}, reply ? what : std::string());
@@ -180,6 +183,8 @@ void Session::on_next_hop_reply(NextHopResult result) {
     drop(description + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
+  worker_.stats().granted(parser_.request().command, request_us_);
+  worker_.stats().granted_via(hop);
   const std::string detail =
       is_bind ? " (next hop listening on " + replied.to_string() + ")"
               : (parser_.request().is_4a() && reply.ip != 0 ? " (" + replied.address_text() + ")"

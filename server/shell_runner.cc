@@ -76,6 +76,7 @@ bool ShellRunner::run(const std::string& command, const std::string& what, int t
   if (children_.size() >= kMaxRunning) {
     log::warning("shell command of %s not run: %zu commands are still running", what.c_str(),
                  children_.size());
+    count(stats::ShellOutcome::kNotRun);
     return false;
   }
   SpawnSetup setup;
@@ -91,6 +92,7 @@ bool ShellRunner::run(const std::string& command, const std::string& what, int t
   }
   if (error) {
     log::warning("shell command of %s not run: %s", what.c_str(), strerror(error));
+    count(stats::ShellOutcome::kNotRun);
     return false;
   }
   // Registered under the lock, so tick() cannot miss a child that exits at once.
@@ -110,10 +112,13 @@ void ShellRunner::tick() {
       if (it->killed) {
         log::warning("shell command of %s killed after %d s (timeout shell)", it->what.c_str(),
                      it->time_limit_s);
+        count(stats::ShellOutcome::kKilled);
       } else if (done == it->pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
         log::warning("shell command of %s %s", it->what.c_str(), describe_status(status).c_str());
+        count(stats::ShellOutcome::kFailed);
       } else {
         log::debug("shell command of %s finished", it->what.c_str());
+        count(stats::ShellOutcome::kOk);
       }
       it = children_.erase(it);
       continue;
@@ -124,6 +129,11 @@ void ShellRunner::tick() {
     }
     ++it;
   }
+}
+
+stats::ShellCounts ShellRunner::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
 }
 
 void ShellRunner::kill_all() {

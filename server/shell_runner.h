@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "stats/report.h"
+
 namespace sockd {
 
 class ShellRunner {
@@ -35,6 +37,8 @@ class ShellRunner {
   void kill_all();
 
   size_t running() const;
+  // Commands by outcome, for sockd_shell_commands_total (any thread).
+  stats::ShellCounts counts() const;
 
  private:
   struct Child {
@@ -45,8 +49,11 @@ class ShellRunner {
     bool killed = false;
   };
 
+  void count(stats::ShellOutcome outcome) { ++counts_[static_cast<size_t>(outcome)]; }  // locked
+
   mutable std::mutex mutex_;
   std::vector<Child> children_;
+  stats::ShellCounts counts_{};
 };
 
 }  // namespace sockd

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "stats/worker_snapshot.h"
 
 namespace sockd {
 namespace {
@@ -142,6 +143,9 @@ void Worker::on_control(evutil_socket_t fd, short, void* arg) {
   for (const std::weak_ptr<BindWaiter>& posted : self->bind_wakeups_.take_all()) {
     if (std::shared_ptr<BindWaiter> waiter = posted.lock()) waiter->primary_closed();
   }
+  for (const auto& request : self->snapshots_.take_all())
+    request->deliver(self->index_, stats::take_snapshot(self->stats_, self->sessions_,
+                                                        self->relays_, request->with_relays()));
 }
 
 void Worker::reload_resolver() {
@@ -202,12 +206,14 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool p
     // Logged before the reply, so that a client holding its 91 finds the reason written.
     log::info("%s refused: %d clients already (max_connections) -> rejected",
               peer.to_string().c_str(), limit);
+    stats_.refused_early(stats::Reason::kLimit, peer.to_string(), "max_connections");
     reject_at_once(client.get());
     return;
   }
   std::optional<SourceLimits::Admitted> source =
       context_.sources.admit(peer, active->connections_per_source, active->negotiations_per_source);
   if (!source) {
+    stats_.refused_early(stats::Reason::kLimit, peer.to_string(), "per-source limit");
     reject_at_once(client.get());  // after the log line (if any) that admit() wrote
     return;
   }
@@ -220,7 +226,11 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool p
 
 void Worker::start_relay(Relay::Params params) {
   auto relay = relays_.emplace(relays_.end(), *this, std::move(params));
-  if (!relay->start(relay)) relays_.erase(relay);
+  if (!relay->start(relay)) {
+    relays_.erase(relay);
+    return;
+  }
+  stats_.relay_started();
 }
 
 void Worker::end_session(std::list<Session>::iterator session) {

@@ -21,6 +21,8 @@
 #include "server_context.h"
 #include "session.h"
 #include "socks4/unique_fd.h"
+#include "stats/counters.h"
+#include "stats/relay_snapshot.h"
 
 namespace sockd {
 
@@ -48,6 +50,12 @@ class Worker {
   ServerContext& context() { return context_; }
   // Where other threads post news for this worker's waiting BINDs (thread-safe).
   BindWakeups& bind_wakeups() { return bind_wakeups_; }
+  // This worker's counters (worker thread only; read through snapshot requests).
+  stats::WorkerCounters& stats() { return stats_; }
+  // Thread-safe: asks for a copy of the counters and live relays (stats/relay_snapshot.h).
+  void post_snapshot(std::shared_ptr<stats::SnapshotRequest> request) {
+    snapshots_.post(std::move(request));
+  }
   // A libevent "common timeout" for `seconds`: thousands of equal timers cost O(1) each.
   const timeval* timeout(int seconds);
   void start_relay(Relay::Params params);
@@ -81,6 +89,8 @@ class Worker {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
   BindWakeups bind_wakeups_{[this] { wake(); }};
+  stats::SnapshotMailbox snapshots_{[this] { wake(); }};
+  stats::WorkerCounters stats_;
   Pools pools_;
   std::map<int, timeval> timeouts_;  // seconds -> (common) timeout
   // Destroyed in reverse order: connections first, then the resolver, then the base.

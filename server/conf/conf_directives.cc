@@ -15,7 +15,7 @@ constexpr int kMaxTimeoutSeconds = 2000000;  // about 23 days; milliseconds stil
 constexpr int kMaxThreads = 256;
 constexpr int kMaxConnectionsLimit = 10000000;
 
-constexpr std::array<const char*, 18> kDirectives{"listen",
+constexpr std::array<const char*, 20> kDirectives{"listen",
                                                   "timeout",
                                                   "identd",
                                                   "log",
@@ -32,7 +32,9 @@ constexpr std::array<const char*, 18> kDirectives{"listen",
                                                   "max_binds_per_source",
                                                   "proxy_from",
                                                   "next_hop",
-                                                  "outbound"};
+                                                  "outbound",
+                                                  "stats",
+                                                  "stats_allow"};
 
 constexpr std::array<const char*, 20> kFacilities{
     "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
@@ -84,9 +86,10 @@ std::optional<LineError> parse_listen(TokenCursor& cursor, ServerSettings& setti
   return std::nullopt;
 }
 
-// One or more "a.b.c.d/N" or "[IPV6]/N": the load balancers whose PROXY headers are believed.
-std::optional<LineError> parse_proxy_from(TokenCursor& cursor, ServerSettings& settings) {
-  if (cursor.at_end()) return expected(cursor, "a load balancer's address as CIDR (10.0.0.0/8)");
+// One or more "a.b.c.d/N" or "[IPV6]/N" into `masks`; `what` names them in an error.
+std::optional<LineError> parse_cidr_list(TokenCursor& cursor, const std::string& what,
+                                         std::vector<AddressMask>& masks) {
+  if (cursor.at_end()) return expected(cursor, what + " as CIDR (10.0.0.0/8)");
   while (!cursor.at_end()) {
     std::string_view text = cursor.peek().text;
     std::optional<AddressMask> mask;
@@ -98,9 +101,22 @@ std::optional<LineError> parse_proxy_from(TokenCursor& cursor, ServerSettings& s
       mask = parse_cidr(text);
     }
     if (!mask) return expected(cursor, "a CIDR address like 10.0.0.0/8 or [2001:db8::]/32");
-    settings.proxy_from.push_back(*mask);
+    masks.push_back(*mask);
     cursor.take();
   }
+  return std::nullopt;
+}
+
+// `stats ADDR:PORT`: the port is required (no default a scraper could guess wrong).
+std::optional<LineError> parse_stats(TokenCursor& cursor, ServerSettings& settings) {
+  const std::string_view text = cursor.at_end() ? "" : cursor.peek().text;
+  const bool has_port = text.starts_with('[') ? text.find("]:") != std::string_view::npos
+                                              : std::count(text.begin(), text.end(), ':') == 1;
+  ListenAddress address;
+  if (!has_port || parse_listen_address(text, address))
+    return expected(cursor, "a stats address with its port, like 127.0.0.1:9101 or [::1]:9101");
+  cursor.take();
+  settings.stats.push_back(address);
   return std::nullopt;
 }
 
@@ -258,8 +274,12 @@ std::optional<LineError> parse_next_hop(TokenCursor& cursor, ServerSettings& set
 std::optional<LineError> parse_value(std::string_view name, TokenCursor& cursor,
                                      ServerSettings& settings, std::string& key) {
   if (name == "listen") return parse_listen(cursor, settings);
-  if (name == "proxy_from") return parse_proxy_from(cursor, settings);
+  if (name == "proxy_from")
+    return parse_cidr_list(cursor, "a load balancer's address", settings.proxy_from);
   if (name == "timeout") return parse_timeout(cursor, settings, key);
+  if (name == "stats") return parse_stats(cursor, settings);
+  if (name == "stats_allow")
+    return parse_cidr_list(cursor, "the addresses that may read stats", settings.stats_allow);
   if (name == "identd") return parse_identd(cursor, settings);
   if (name == "log") return parse_log(cursor, settings);
   if (name == "log_format") return parse_log_format(cursor, settings);
@@ -346,7 +366,7 @@ std::optional<LineError> parse_directive(TokenCursor& cursor, int line, Directiv
   std::string key = name;
   if (auto error = parse_value(name, cursor, settings, key)) return error;
   if (!cursor.at_end()) return expected(cursor, "end of line after the " + name + " directive");
-  if (name != "listen" && name != "proxy_from") {
+  if (name != "listen" && name != "proxy_from" && name != "stats" && name != "stats_allow") {
     auto [it, inserted] = seen.emplace(key, line);
     if (!inserted) {
       return LineError{keyword.column,

@@ -95,6 +95,9 @@ enum class LogFormat { kText, kJson };
 //                                 is passed on to, unresolved, tried in order (none)
 //   outbound PATH                 sockd's own outbound connections routed by a file in the
 //                                 socks.conf grammar (socks.conf(5)); read again on SIGHUP
+//   stats ADDR:PORT               repeatable; serve /metrics, /status.json and / there (off)
+//   stats_allow CIDR...           who may read the stats listener (repeatable); without it,
+//                                 loopback clients only, and only a loopback `stats` is allowed
 inline constexpr int kAutoLimit = -1;  // a per-source limit derived from the descriptor limit
 
 struct ServerSettings {
@@ -122,6 +125,8 @@ struct ServerSettings {
   std::vector<AddressMask> proxy_from;
   std::vector<socks4::client::ServerAddress> next_hop;  // in order; empty: none
   std::string outbound_file;                            // absolute; empty: none
+  std::vector<ListenAddress> stats;      // empty: no stats listener
+  std::vector<AddressMask> stats_allow;  // empty: loopback clients only
 };
 
 struct Config {

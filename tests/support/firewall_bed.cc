@@ -30,6 +30,7 @@ FirewallBed::FirewallBed(int firewalls) {
 
 FirewallBed::~FirewallBed() {
   sockds_.clear();
+  other_sockds_.clear();
   servers_.clear();
   if (bed_) bed_->down();
 }
@@ -91,17 +92,19 @@ SockdProcess* FirewallBed::start_sockd_in(const std::string& ns, const std::stri
   options.listen = "";
   options.full_config = "listen " + listen + "\nhosts_file /etc/netns/" + ns +
                         "/hosts\nresolv_conf /etc/netns/" + ns + "/resolv.conf\n" + rules;
-  sockds_.push_back(std::make_unique<SockdProcess>(options));
-  if (!sockds_.back()->start()) {
-    fail("sockd in " + ns + " on " + listen + " did not start: " + sockds_.back()->error());
+  other_sockds_.push_back(std::make_unique<SockdProcess>(options));
+  if (!other_sockds_.back()->start()) {
+    fail("sockd in " + ns + " on " + listen + " did not start: " + other_sockds_.back()->error());
     return nullptr;
   }
-  return sockds_.back().get();
+  return other_sockds_.back().get();
 }
 
 void FirewallBed::print_sockd_log() const {
   for (size_t i = 0; i < sockds_.size(); ++i)
     std::cerr << "--- sockd " << i << " stderr:\n" << sockds_[i]->log() << "---\n";
+  for (const auto& other : other_sockds_)
+    std::cerr << "--- another sockd's stderr:\n" << other->log() << "---\n";
 }
 
 }  // namespace socks4::test

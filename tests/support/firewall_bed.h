@@ -71,7 +71,7 @@ class FirewallBed {
   bool has_sockd() const { return !sockds_.empty(); }
   // Another sockd in namespace `ns` (fw2, or a second one on fw), listening on `listen`
   // ("ADDR:PORT") with that namespace's hosts file and resolver, then `rules`. Owned by the
-  // bed; nullptr, with error(), if it did not start.
+  // bed, not one of sockd(i); nullptr, with error(), if it did not start.
   SockdProcess* start_sockd_in(const std::string& ns, const std::string& listen,
                                const std::string& rules);
   // To stderr, for a failed test's context (every sockd's).
@@ -83,7 +83,8 @@ class FirewallBed {
   std::unique_ptr<Testbed> bed_;
   std::unique_ptr<TempDir> files_;
   std::vector<std::unique_ptr<ChildProcess>> servers_;
-  std::vector<std::unique_ptr<SockdProcess>> sockds_;
+  std::vector<std::unique_ptr<SockdProcess>> sockds_;        // on fw: start_sockd, fleet
+  std::vector<std::unique_ptr<SockdProcess>> other_sockds_;  // start_sockd_in
   std::string skip_reason_;
   std::string error_;
 };

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
             "identd, log, log_format, user, threads, resolv_conf, hosts_file, max_connections, "
             "bind_requires_connect, max_connections_per_source, "
             "max_negotiations_per_source, max_binds_per_connection, "
-            "max_binds_per_source, proxy_from, next_hop, outbound), found \"allow\""},
+            "max_binds_per_source, proxy_from, next_hop, outbound, stats, stats_allow), found \"allow\""},
         ErrorCase{"  \tpermit 10.0.0.0/8 eq 80\x01",
                   "sockd.conf:1:27: expected text, found the control character \"\\x01\""},
         ErrorCase{"#NO_IDENTD:   ",
