@@ -44,6 +44,9 @@ RealCalls resolve_all() {
   find(r.epoll_wait, "epoll_wait");
   find(r.epoll_pwait, "epoll_pwait");
   find(r.send, "send");
+  find(r.sendto, "sendto");
+  find(r.sendmsg, "sendmsg");
+  find(r.sendmmsg, "sendmmsg");
   find(r.recv, "recv");
   find(r.rcmd, "rcmd");
   find(r.getaddrinfo, "getaddrinfo");

@@ -36,6 +36,9 @@ struct RealCalls {
   int (*epoll_wait)(int, epoll_event*, int, int);
   int (*epoll_pwait)(int, epoll_event*, int, int, const sigset_t*);
   ssize_t (*send)(int, const void*, size_t, int);
+  ssize_t (*sendto)(int, const void*, size_t, int, const sockaddr*, socklen_t);
+  ssize_t (*sendmsg)(int, const msghdr*, int);
+  int (*sendmmsg)(int, mmsghdr*, unsigned int, int);
   ssize_t (*recv)(int, void*, size_t, int);
   int (*rcmd)(char**, unsigned short, const char*, const char*, const char*, int*);
   int (*getaddrinfo)(const char*, const char*, const addrinfo*, addrinfo**);
