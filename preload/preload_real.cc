@@ -48,6 +48,14 @@ RealCalls resolve_all() {
   find(r.sendmsg, "sendmsg");
   find(r.sendmmsg, "sendmmsg");
   find(r.recv, "recv");
+  find(r.execve, "execve");
+  find(r.execv, "execv");
+  find(r.execvp, "execvp");
+  find(r.execvpe, "execvpe");
+  find(r.execveat, "execveat");
+  find(r.fexecve, "fexecve");
+  find(r.posix_spawn, "posix_spawn");
+  find(r.posix_spawnp, "posix_spawnp");
   find(r.rcmd, "rcmd");
   find(r.getaddrinfo, "getaddrinfo");
   find(r.getnameinfo, "getnameinfo");
