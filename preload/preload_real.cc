@@ -44,7 +44,18 @@ RealCalls resolve_all() {
   find(r.epoll_wait, "epoll_wait");
   find(r.epoll_pwait, "epoll_pwait");
   find(r.send, "send");
+  find(r.sendto, "sendto");
+  find(r.sendmsg, "sendmsg");
+  find(r.sendmmsg, "sendmmsg");
   find(r.recv, "recv");
+  find(r.execve, "execve");
+  find(r.execv, "execv");
+  find(r.execvp, "execvp");
+  find(r.execvpe, "execvpe");
+  find(r.execveat, "execveat");
+  find(r.fexecve, "fexecve");
+  find(r.posix_spawn, "posix_spawn");
+  find(r.posix_spawnp, "posix_spawnp");
   find(r.rcmd, "rcmd");
   find(r.getaddrinfo, "getaddrinfo");
   find(r.getnameinfo, "getnameinfo");
