@@ -364,7 +364,11 @@ std::optional<std::string> resolve_like_execvp(const std::string& name) {
 std::optional<DirectProgram> find_direct_program(const std::string& name, bool with_libraries) {
   std::optional<std::string> path = resolve_like_execvp(name);
   if (!path) return std::nullopt;
-  return judge(*path, 0, with_libraries);
+  return judge_program(*path, with_libraries);
+}
+
+std::optional<DirectProgram> judge_program(const std::string& path, bool with_libraries) {
+  return judge(path, 0, with_libraries);
 }
 
 }  // namespace socks4::socksify
