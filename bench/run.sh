@@ -7,8 +7,8 @@
 # Environment: BENCH_SECONDS (default 2) per rate sample, BENCH_ROUNDS (default 3) samples of
 # each rate per path, best kept; BENCH_HOLD (default 9000) connections for the held test;
 # BENCH_STORM (default 1000) concurrent 4a lookups in the lookup storm; BENCH_FETCHES (default
-# 60) curl fetches per way in the preload latency test; BENCH_CONNECTS (default 2000) connects per
-# way and round in socksify's per-connect test. Everything talks to 127.0.0.1 only; every process
+# 60) rounds of one curl fetch per way in the socksify latency test; BENCH_CONNECTS (default
+# 2000) connects per way and round in socksify's per-connect test. Everything talks to 127.0.0.1 only; every process
 # started here is stopped by pid on exit. Results: bench/results/<UTC stamp>.tsv (+ .raw, .png)
 # and bench/results/latest.*. Method: docs/BENCHMARKS.md.
 set -euo pipefail
@@ -186,7 +186,7 @@ measure() {
   echo "$line"
 }
 
-declare -A samples
+declare -A samples value ratio_of
 paths=(direct sockd dante haproxy)
 # HAProxy's "proxy" is only a marker that it is up: measure() sends its clients to a frontend.
 declare -A proxy_of=([direct]="" [sockd]=$sockd_addr [dante]=$dante_addr
@@ -281,12 +281,18 @@ if [[ -n $sockd_addr ]]; then
   done
 fi
 
-# --- the preload's added latency: a short curl fetch through sockd ---------------------------
-# curl's own SOCKS4 client against curl under socksify (the preload), both through sockd, and
-# curl direct for scale; interleaved, $fetches fetches each, each a whole curl process.
+# --- socksify's added latency: a short curl fetch through sockd ------------------------------
+# curl's own SOCKS4 client against curl under socksify, -m preload and the default -m auto, all
+# through sockd, and curl direct for scale: $fetches rounds, each one fetch per way (each a
+# whole curl process) in an order that rotates from round to round. Figures: the median fetch
+# time per way, and the median of the per-round ratios to --socks4 (a round compares fetches
+# made within milliseconds of each other; the median drops rounds other work disturbed).
+# With valgrind and strace installed, bench/socksify_budget.sh adds the counts, which do not
+# depend on the machine's load: instructions, system calls and page faults per fetch.
 socksify=$build/socksify
+fetch_ways=(direct socks4 preload auto)
 if [[ -n $sockd_addr && -x $socksify ]] && command -v curl >/dev/null; then
-  echo "bench: preload latency, $fetches curl fetches per way" >&2
+  echo "bench: socksify latency, $fetches rounds of one curl fetch per way" >&2
   mkdir -p "$work/www"
   head -c 1024 /dev/zero >"$work/www/small"
   http_port=$("$socksbench" free-port)
@@ -295,30 +301,53 @@ if [[ -n $sockd_addr && -x $socksify ]] && command -v curl >/dev/null; then
   url=http://127.0.0.1:$http_port/small
   printf 'sockd @=%s 127.0.0.0/8\n' "$sockd_addr" >"$work/socks.conf"
   for _ in $(seq 50); do curl -s -o /dev/null "$url" && break; sleep 0.1; done
-  declare -A fetch_us=([direct]=0 [socks4]=0 [preload]=0)
   fetch_failed=0
   fetch() {  # WAY
     case $1 in
       direct) curl -s -f -o /dev/null "$url" ;;
       socks4) curl -s -f -o /dev/null --socks4 "$sockd_addr" "$url" ;;
-      preload) "$socksify" -c "$work/socks.conf" curl -s -f -o /dev/null "$url" ;;
+      preload) "$socksify" -m preload -c "$work/socks.conf" curl -s -f -o /dev/null "$url" ;;
+      auto) "$socksify" -c "$work/socks.conf" curl -s -f -o /dev/null "$url" ;;
     esac
   }
-  for _ in $(seq "$fetches"); do
-    for way in direct socks4 preload; do
+  for round in $(seq "$fetches"); do
+    for k in "${!fetch_ways[@]}"; do
+      way=${fetch_ways[$(((k + round) % ${#fetch_ways[@]}))]}
       t0=${EPOCHREALTIME/./}
-      fetch "$way" || fetch_failed=$((fetch_failed + 1))
-      t1=${EPOCHREALTIME/./}
-      fetch_us[$way]=$((fetch_us[$way] + t1 - t0))
+      if fetch "$way"; then
+        t1=${EPOCHREALTIME/./}
+        samples[fetch_$way,sockd]+="$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", t / 1000 }') "
+      else
+        fetch_failed=$((fetch_failed + 1))
+        samples[fetch_$way,sockd]+="- "
+      fi
     done
   done
-  for way in direct socks4 preload; do
-    samples[fetch_$way,sockd]=$(awk -v t="${fetch_us[$way]}" -v n="$fetches" 'BEGIN { printf "%.3f", t / n / 1000 }')
+  for way in "${fetch_ways[@]}"; do
+    value[fetch_$way]=$(median "${samples[fetch_$way,sockd]}")
   done
-  echo "mode=fetch fetches=$fetches failed=$fetch_failed direct_ms=${samples[fetch_direct,sockd]}" \
-    "socks4_ms=${samples[fetch_socks4,sockd]} preload_ms=${samples[fetch_preload,sockd]}" >>"$raw"
+  for way in preload auto; do
+    ratio_of[fetch_$way]=$(median "${samples[fetch_$way,sockd]}" "${samples[fetch_socks4,sockd]}")
+  done
+  echo "mode=fetch rounds=$fetches failed=$fetch_failed direct_ms=${value[fetch_direct]}" \
+    "socks4_ms=${value[fetch_socks4]} preload_ms=${value[fetch_preload]} auto_ms=${value[fetch_auto]}" \
+    "preload_ratio=${ratio_of[fetch_preload]} auto_ratio=${ratio_of[fetch_auto]}" >>"$raw"
+  if command -v valgrind >/dev/null && command -v strace >/dev/null; then
+    echo "bench: socksify budget (instructions and system calls per fetch)" >&2
+    while read -r line; do
+      echo "mode=budget $line" >>"$raw"
+      way=$(field way " $line")
+      [[ -n $way ]] || continue
+      value[budget_ir_$way]=$(field instructions " $line")
+      value[budget_sys_$way]=$(field syscalls " $line")
+      value[budget_pf_$way]=$(field page_faults " $line")
+      if [[ $way == preload || $way == auto ]]; then
+        value[budget_own_sys_$way]=$(field socksify_syscalls " $line")
+      fi
+    done < <("$here/socksify_budget.sh" "$build" 2>&1 || true)
+  fi
 else
-  echo "bench: no socksify or curl: preload latency not measured" >&2
+  echo "bench: no socksify or curl: socksify latency not measured" >&2
 fi
 
 # --- socksify's per-connect cost: preload against the seccomp supervisor ----------------------
@@ -346,7 +375,6 @@ busy_end=$(busy_cores)
 
 # --- table ----------------------------------------------------------------------------------
 tsv=$results/$stamp.tsv
-declare -A value ratio_of
 {
   printf 'metric\tunit\tdirect\tsockd\tdante\thaproxy\tsockd/direct\tdante/direct\thaproxy/direct'
   printf '\tsockd/dante\tsockd/haproxy\n'
@@ -382,12 +410,28 @@ declare -A value ratio_of
   extra "  during storm / alone" ratio "${ratio_of[storm]}"
   extra "  storm lookups failed (per round)" count "$(median "${samples[storm_failed,sockd]:-}")"
   extra "  storm worst reply latency" ms "$(median "${samples[storm_worst,sockd]:-}")"
-  extra "curl fetch, direct" ms "${samples[fetch_direct,sockd]:-}"
-  extra "curl fetch, curl --socks4 via sockd" ms "${samples[fetch_socks4,sockd]:-}"
-  extra "curl fetch, socksify curl via sockd" ms "${samples[fetch_preload,sockd]:-}"
-  ratio_of[preload]=$(awk -v p="${samples[fetch_preload,sockd]:-}" -v s="${samples[fetch_socks4,sockd]:-}" \
-    'BEGIN { if (p == "" || s == "" || s + 0 == 0) print "-"; else printf "%.3g", p / s }')
-  extra "  socksify / --socks4" ratio "${ratio_of[preload]}"
+  extra "curl fetch, direct" ms "${value[fetch_direct]:-}"
+  extra "curl fetch, curl --socks4 via sockd" ms "${value[fetch_socks4]:-}"
+  extra "curl fetch, socksify -m preload curl via sockd" ms "${value[fetch_preload]:-}"
+  extra "curl fetch, socksify curl (auto) via sockd" ms "${value[fetch_auto]:-}"
+  extra "  socksify -m preload / --socks4" ratio "${ratio_of[fetch_preload]:-}"
+  extra "  socksify (auto) / --socks4" ratio "${ratio_of[fetch_auto]:-}"
+  budget_ratio() {  # WAY
+    awk -v a="${value[budget_ir_$1]:-}" -v b="${value[budget_ir_socks4]:-}" \
+      'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.4g", a / b }'
+  }
+  for way in "${fetch_ways[@]}"; do
+    extra "curl fetch instructions, $way" count "${value[budget_ir_$way]:-}"
+  done
+  extra "  instructions, socksify -m preload / --socks4" ratio "$(budget_ratio preload)"
+  extra "  instructions, socksify (auto) / --socks4" ratio "$(budget_ratio auto)"
+  for way in "${fetch_ways[@]}"; do
+    extra "curl fetch system calls, $way${value[budget_own_sys_$way]:+ (of them socksify before exec)}" count \
+      "${value[budget_sys_$way]:-}${value[budget_own_sys_$way]:+ (${value[budget_own_sys_$way]})}"
+  done
+  for way in "${fetch_ways[@]}"; do
+    extra "curl fetch page faults, $way" count "${value[budget_pf_$way]:-}"
+  done
   extra "connect+echo+close, direct" us "$(median "${samples[connect_direct,sockd]:-}")"
   extra "  socksify -m preload via sockd" us "$(median "${samples[connect_preload,sockd]:-}")"
   extra "  socksify -m seccomp via sockd" us "$(median "${samples[connect_seccomp,sockd]:-}")"
@@ -433,7 +477,10 @@ echo "  >= 9000 held:                       $(verdict "${value[held,sockd]:-}" '
 echo "  <= 1 KiB resident per held conn:    $(verdict "${value[mem,sockd]:-}" '<=' 1)"
 echo "  lookup storm leaves relaying >= 0.9x: $(verdict "${ratio_of[storm]}" '>=' 0.9)" \
   "(${ratio_of[storm]}; the storm's client and nameserver share the 2 cores)"
-echo "  preload adds <= 5% to a curl fetch: $(verdict "${ratio_of[preload]}" '<=' 1.05) (${ratio_of[preload]})"
+echo "  socksify adds <= 5% to a curl fetch: -m preload $(verdict "${ratio_of[fetch_preload]:-}" '<=' 1.05)" \
+  "(${ratio_of[fetch_preload]:--}), auto $(verdict "${ratio_of[fetch_auto]:-}" '<=' 1.05) (${ratio_of[fetch_auto]:--});" \
+  "instructions $(budget_ratio preload), $(budget_ratio auto)"
+echo "  (socksify / --socks4 per round, -m preload: $(per_round "${samples[fetch_preload,sockd]:-}" "${samples[fetch_socks4,sockd]:-}" | tr ' ' '\n' | sort -n | awk 'NF { v[++n] = $1 } END { if (n) printf "min %s, quartiles %s %s, max %s", v[1], v[int((n + 3) / 4)], v[int((3 * n + 3) / 4)], v[n] }'))"
 
 if command -v gnuplot >/dev/null; then
   gnuplot -e "tsv='$tsv'; png='$results/$stamp.png'" "$here/plot.gp" &&

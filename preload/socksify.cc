@@ -176,8 +176,10 @@ int main(int argc, char** argv) {
                  kMe);
 
   std::optional<socks4::socksify::DirectProgram> direct;
+  std::optional<std::string> program;  // the file execvp would run, found once
   if (method != Method::kSeccomp) {
-    direct = socks4::socksify::find_direct_program(argv[i], method == Method::kAuto);
+    program = socks4::socksify::resolve_like_execvp(argv[i]);
+    if (program) direct = socks4::socksify::judge_program(*program, method == Method::kAuto);
   }
   // auto: the supervisor for what the preload cannot reach (or whose names it cannot).
   if (method == Method::kSeccomp || (method == Method::kAuto && direct)) {
@@ -204,6 +206,10 @@ int main(int argc, char** argv) {
   if (is_set("LD_PRELOAD")) preload += std::string(" ") + std::getenv("LD_PRELOAD");
   setenv("LD_PRELOAD", preload.c_str(), 1);
 
+  // The file found above, without execvp's second walk along PATH (one failed execve per
+  // directory before it). Should that fail (a script without #!, which execvp hands to
+  // /bin/sh; the file gone since), execvp does all it did before and reports its own error.
+  if (program) execv(program->c_str(), argv + i);
   execvp(argv[i], argv + i);
   const int error = errno;
   std::fprintf(stderr, "%s: %s: %s\n", kMe, argv[i], std::strerror(error));

@@ -1,6 +1,9 @@
-// socksify's look at a program before exec (see socksify_program.h). Reads are bounded: the
-// headers, at most kMaxTableEntries program headers and sections, kMaxBlobBytes of notes or
-// section names each.
+// socksify's look at a program before exec (see socksify_program.h). It runs before every
+// socksified command, so it reads little: the first kHeadBytes of a file in one read (the ELF
+// header, the program headers and the notes are nearly always there), then the dynamic
+// section and the library names it points to; the section headers only for the program itself
+// (.go.buildinfo). Reads are bounded: at most kMaxTableEntries program headers and sections,
+// kMaxBlobBytes of notes, dynamic section, names or section names each.
 #include "socksify_program.h"
 
 #include <elf.h>
@@ -8,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -21,8 +25,10 @@ namespace {
 
 constexpr int kMaxScriptDepth = 4;         // interpreters of interpreters, as the kernel allows
 constexpr size_t kShebangBytes = 256;      // the kernel reads no more of a #! line
+constexpr size_t kHeadBytes = 4096;        // read at once: headers, program headers, notes
 constexpr size_t kMaxTableEntries = 4096;  // program headers or sections looked at
-constexpr size_t kMaxBlobBytes = 1 << 20;  // one note segment or section-name table
+constexpr size_t kMaxBlobBytes = 1 << 20;  // one note segment, dynamic section or name table
+constexpr size_t kMaxNameBytes = 256;      // one library name in .dynstr
 constexpr const char* kDefaultPath = "/bin:/usr/bin";  // glibc's execvp without PATH
 
 bool read_at(int fd, uint64_t offset, size_t length, std::vector<unsigned char>& out) {
@@ -36,12 +42,15 @@ bool read_at(int fd, uint64_t offset, size_t length, std::vector<unsigned char>&
   return true;
 }
 
-// Fixed-size fields of an ELF file of either class and byte order.
+// Fixed-size fields of an ELF file of either class and byte order, and reads from it that the
+// first kHeadBytes (read once) answer when they can.
 class ElfReader {
  public:
-  ElfReader(int fd, bool wide, bool big_endian) : fd_(fd), wide_(wide), big_(big_endian) {}
+  ElfReader(int fd, std::vector<unsigned char> head, bool wide, bool big_endian)
+      : fd_(fd), head_(std::move(head)), wide_(wide), big_(big_endian) {}
 
   bool wide() const { return wide_; }
+  const std::vector<unsigned char>& head() const { return head_; }
 
   uint64_t field(const std::vector<unsigned char>& bytes, size_t offset, size_t size) const {
     if (offset + size > bytes.size()) return 0;
@@ -59,11 +68,17 @@ class ElfReader {
   }
 
   bool read(uint64_t offset, size_t length, std::vector<unsigned char>& out) const {
+    if (offset <= head_.size() && length <= head_.size() - offset) {
+      out.assign(head_.begin() + static_cast<ptrdiff_t>(offset),
+                 head_.begin() + static_cast<ptrdiff_t>(offset + length));
+      return true;
+    }
     return read_at(fd_, offset, length, out);
   }
 
  private:
   int fd_;
+  std::vector<unsigned char> head_;
   bool wide_;
   bool big_;
 };
@@ -92,16 +107,31 @@ bool has_go_build_id(const ElfReader& elf, const std::vector<unsigned char>& not
   return false;
 }
 
+struct Segment {
+  uint64_t address;
+  uint64_t offset;
+  uint64_t size;  // in the file
+};
+
 struct ElfFacts {
   bool interpreter = false;
   bool soname = false;                 // a shared object: the dynamic loader itself, run directly
   const char* go_mark = nullptr;       // what showed it is a Go program
-  const char* own_resolver = nullptr;  // a resolver library it links (DT_NEEDED in .dynstr)
+  const char* own_resolver = nullptr;  // a resolver library it links (DT_NEEDED)
   std::vector<std::string> needed;     // the libraries it names (DT_NEEDED)
+  std::vector<Segment> loads;          // PT_LOAD: where .dynstr's address is in the file
+  std::vector<unsigned char> dynamic;  // PT_DYNAMIC
 };
 
-// Resolver libraries that query nameservers themselves, by the names .dynstr would hold.
+// Resolver libraries that query nameservers themselves, by the names DT_NEEDED would hold.
 constexpr const char* kOwnResolvers[] = {"libcares.so"};
+// Libraries of the C library and the compiler's runtime, built from glibc's and GCC's own
+// sources: none links a resolver library, so a program's look into its libraries skips them
+// (libc.so.6's names alone are 32 KiB).
+constexpr std::string_view kToolchainLibraries[] = {
+    "libc.so.6",     "libm.so.6",      "libpthread.so.0",     "libdl.so.2",
+    "librt.so.1",    "libresolv.so.2", "libutil.so.1",        "libanl.so.1",
+    "libgcc_s.so.1", "libstdc++.so.6", "ld-linux-x86-64.so.2"};
 // Where the libraries a program names are looked for (its own, not the one they call): the
 // dynamic linker's default directories on Debian, after LD_LIBRARY_PATH.
 constexpr const char* kLibraryDirectories[] = {"/lib/x86_64-linux-gnu",
@@ -112,63 +142,90 @@ constexpr const char* kLibraryDirectories[] = {"/lib/x86_64-linux-gnu",
                                                "/usr/lib"};
 constexpr size_t kMaxLibraries = 64;
 
-// The DT_NEEDED names of a .dynamic section, whose string offsets are into `strings` (.dynstr).
-std::vector<std::string> needed_libraries(const ElfReader& elf,
-                                          const std::vector<unsigned char>& dynamic,
-                                          const std::vector<unsigned char>& strings) {
-  std::vector<std::string> out;
-  size_t entry_size = elf.wide() ? 16 : 8;
-  for (size_t at = 0; at + entry_size <= dynamic.size() && out.size() < kMaxLibraries;
-       at += entry_size) {
-    uint64_t tag = elf.word(dynamic, at, at);
-    if (tag == DT_NULL) break;
-    if (tag != DT_NEEDED) continue;
-    uint64_t offset = elf.word(dynamic, at + 8, at + 4);
-    if (offset >= strings.size()) continue;
-    const char* name = reinterpret_cast<const char*>(strings.data()) + offset;
-    out.emplace_back(name, strnlen(name, strings.size() - offset));
-  }
-  return out;
-}
-
-// Whether a dynamic section names its object (DT_SONAME): shared objects do, the programs
-// linked with -static-pie do not.
-bool has_soname(const ElfReader& elf, const std::vector<unsigned char>& dynamic) {
-  size_t entry_size = elf.wide() ? 16 : 8;
-  for (size_t at = 0; at + entry_size <= dynamic.size(); at += entry_size) {
-    uint64_t tag = elf.word(dynamic, at, at);
-    if (tag == DT_NULL) return false;
-    if (tag == DT_SONAME) return true;
-  }
-  return false;
-}
-
-void scan_program_headers(const ElfReader& elf, const std::vector<unsigned char>& header,
-                          ElfFacts& facts) {
+// The program headers: the interpreter, the loaded segments, the dynamic section and, with
+// `notes`, a Go build ID note.
+void scan_program_headers(const ElfReader& elf, bool notes, ElfFacts& facts) {
+  const std::vector<unsigned char>& header = elf.head();
   uint64_t offset = elf.word(header, 32, 28);
   uint64_t entry_size = elf.field(header, elf.wide() ? 54 : 42, 2);
   uint64_t count = elf.field(header, elf.wide() ? 56 : 44, 2);
   if (count > kMaxTableEntries || entry_size < (elf.wide() ? 56u : 32u)) return;
-  std::vector<unsigned char> entry;
+  std::vector<unsigned char> table;
+  if (!elf.read(offset, count * entry_size, table)) return;
   std::vector<unsigned char> blob;
   for (uint64_t i = 0; i < count; ++i) {
-    if (!elf.read(offset + i * entry_size, entry_size, entry)) return;
-    uint64_t type = elf.field(entry, 0, 4);
+    size_t at = i * entry_size;
+    uint64_t type = elf.field(table, at, 4);
+    uint64_t file_offset = elf.word(table, at + 8, at + 4);
+    uint64_t file_size = elf.word(table, at + 32, at + 16);
     if (type == PT_INTERP) facts.interpreter = true;
-    if (type != PT_NOTE && type != PT_DYNAMIC) continue;
-    uint64_t file_offset = elf.word(entry, 8, 4);
-    uint64_t file_size = std::min<uint64_t>(elf.word(entry, 32, 16), kMaxBlobBytes);
-    if (!elf.read(file_offset, file_size, blob)) continue;
-    if (type == PT_DYNAMIC) {
-      facts.soname = facts.soname || has_soname(elf, blob);
-    } else if (!facts.go_mark && has_go_build_id(elf, blob, elf.word(entry, 48, 28) == 8 ? 8 : 4)) {
+    if (type == PT_LOAD)
+      facts.loads.push_back({elf.word(table, at + 16, at + 8), file_offset, file_size});
+    if (type == PT_DYNAMIC && facts.dynamic.empty()) {
+      if (!elf.read(file_offset, std::min<uint64_t>(file_size, kMaxBlobBytes), facts.dynamic)) {
+        facts.dynamic.clear();
+      }
+    }
+    if (type == PT_NOTE && notes && !facts.go_mark &&
+        elf.read(file_offset, std::min<uint64_t>(file_size, kMaxBlobBytes), blob) &&
+        has_go_build_id(elf, blob, elf.word(table, at + 48, at + 28) == 8 ? 8 : 4)) {
       facts.go_mark = "Go build ID note";
     }
   }
 }
 
-void scan_section_names(const ElfReader& elf, const std::vector<unsigned char>& header,
-                        ElfFacts& facts) {
+// The dynamic section: whether it names its object (DT_SONAME: shared objects do, the
+// programs linked with -static-pie do not), and the libraries it names (DT_NEEDED), read
+// from .dynstr with one read of the part that holds them.
+void scan_dynamic(const ElfReader& elf, ElfFacts& facts) {
+  const std::vector<unsigned char>& dynamic = facts.dynamic;
+  size_t entry_size = elf.wide() ? 16 : 8;
+  uint64_t strings_address = 0;
+  uint64_t strings_size = 0;
+  std::vector<uint64_t> names;
+  for (size_t at = 0; at + entry_size <= dynamic.size(); at += entry_size) {
+    uint64_t tag = elf.word(dynamic, at, at);
+    uint64_t value = elf.word(dynamic, at + 8, at + 4);
+    if (tag == DT_NULL) break;
+    if (tag == DT_SONAME) facts.soname = true;
+    if (tag == DT_STRTAB) strings_address = value;
+    if (tag == DT_STRSZ) strings_size = value;
+    if (tag == DT_NEEDED && names.size() < kMaxLibraries) names.push_back(value);
+  }
+  if (names.empty() || strings_size == 0) return;
+  uint64_t strings_offset = 0;
+  bool mapped = false;
+  for (const Segment& load : facts.loads) {
+    if (strings_address >= load.address && strings_address - load.address < load.size) {
+      strings_offset = load.offset + (strings_address - load.address);
+      mapped = true;
+      break;
+    }
+  }
+  if (!mapped) return;
+  uint64_t first = *std::min_element(names.begin(), names.end());
+  uint64_t last = *std::max_element(names.begin(), names.end());
+  if (first >= strings_size) return;
+  uint64_t end = std::min<uint64_t>(strings_size, last + kMaxNameBytes);
+  std::vector<unsigned char> strings;
+  if (!elf.read(strings_offset + first, std::min<uint64_t>(end - first, kMaxBlobBytes), strings)) {
+    return;
+  }
+  for (uint64_t name_at : names) {
+    if (name_at < first || name_at - first >= strings.size()) continue;
+    const char* name = reinterpret_cast<const char*>(strings.data()) + (name_at - first);
+    std::string_view library(name, strnlen(name, strings.size() - (name_at - first)));
+    for (const char* resolver : kOwnResolvers) {
+      if (library.find(resolver) != std::string_view::npos) facts.own_resolver = resolver;
+    }
+    facts.needed.emplace_back(library);
+  }
+}
+
+// A .go.buildinfo section (a Go program without the build ID note): the section headers and
+// their names, two reads.
+void scan_section_names(const ElfReader& elf, ElfFacts& facts) {
+  const std::vector<unsigned char>& header = elf.head();
   uint64_t offset = elf.word(header, 40, 32);
   uint64_t entry_size = elf.field(header, elf.wide() ? 58 : 46, 2);
   uint64_t count = elf.field(header, elf.wide() ? 60 : 48, 2);
@@ -177,49 +234,55 @@ void scan_section_names(const ElfReader& elf, const std::vector<unsigned char>& 
       entry_size < (elf.wide() ? 64u : 40u)) {
     return;
   }
-  // The whole table in one read: this runs before every socksified command, and for the
-  // libraries a program names too.
   std::vector<unsigned char> table;
   if (!elf.read(offset, count * entry_size, table)) return;
-  auto entry_at = [&](uint64_t i) {
-    return std::vector<unsigned char>(table.begin() + static_cast<ptrdiff_t>(i * entry_size),
-                                      table.begin() + static_cast<ptrdiff_t>((i + 1) * entry_size));
-  };
-  std::vector<unsigned char> entry = entry_at(names_index);
+  size_t names_entry = names_index * entry_size;
   std::vector<unsigned char> names;
-  uint64_t names_size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
-  if (!elf.read(elf.word(entry, 24, 16), names_size, names)) return;
-  std::vector<unsigned char> strings;
-  std::vector<unsigned char> dynamic;
-  for (uint64_t i = 0; i < count && !facts.go_mark; ++i) {
-    entry = entry_at(i);
-    uint64_t name_at = elf.field(entry, 0, 4);
+  uint64_t names_size =
+      std::min<uint64_t>(elf.word(table, names_entry + 32, names_entry + 20), kMaxBlobBytes);
+  if (!elf.read(elf.word(table, names_entry + 24, names_entry + 16), names_size, names)) return;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t name_at = elf.field(table, i * entry_size, 4);
     if (name_at >= names.size()) continue;
     const char* name = reinterpret_cast<const char*>(names.data()) + name_at;
-    std::string_view section(name, strnlen(name, names.size() - name_at));
-    if (section == ".go.buildinfo") facts.go_mark = ".go.buildinfo section";
-    if (section == ".dynamic") {
-      uint64_t size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
-      if (!elf.read(elf.word(entry, 24, 16), size, dynamic)) dynamic.clear();
-    }
-    if (section == ".dynstr" && !facts.own_resolver) {
-      uint64_t size = std::min<uint64_t>(elf.word(entry, 32, 20), kMaxBlobBytes);
-      if (!elf.read(elf.word(entry, 24, 16), size, strings)) continue;
-      std::string_view text(reinterpret_cast<const char*>(strings.data()), strings.size());
-      for (const char* library : kOwnResolvers) {
-        if (text.find(library) != std::string_view::npos) facts.own_resolver = library;
-      }
+    if (std::string_view(name, strnlen(name, names.size() - name_at)) == ".go.buildinfo") {
+      facts.go_mark = ".go.buildinfo section";
+      return;
     }
   }
-  if (!dynamic.empty() && !strings.empty()) facts.needed = needed_libraries(elf, dynamic, strings);
 }
 
-std::optional<DirectProgram> judge_elf(int fd, bool with_libraries);
+// The first kHeadBytes of a file (fewer if it is shorter), in one read; empty on an error.
+std::vector<unsigned char> read_head(int fd) {
+  std::vector<unsigned char> head(kHeadBytes);
+  ssize_t n = pread(fd, head.data(), head.size(), 0);
+  head.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return head;
+}
+
+// An ELF file's reader, from its first bytes (read_head); nullopt if `fd` is not an
+// executable or shared ELF file of a class and byte order we know.
+std::optional<ElfReader> open_elf(int fd, std::vector<unsigned char> head) {
+  if (head.size() < sizeof(Elf32_Ehdr)) return std::nullopt;
+  if (std::memcmp(head.data(), ELFMAG, SELFMAG) != 0) return std::nullopt;
+  unsigned char elf_class = head[EI_CLASS];
+  unsigned char data = head[EI_DATA];
+  if ((elf_class != ELFCLASS32 && elf_class != ELFCLASS64) ||
+      (data != ELFDATA2LSB && data != ELFDATA2MSB)) {
+    return std::nullopt;
+  }
+  if (elf_class == ELFCLASS64 && head.size() < sizeof(Elf64_Ehdr)) return std::nullopt;
+  ElfReader elf(fd, std::move(head), elf_class == ELFCLASS64, data == ELFDATA2MSB);
+  uint64_t type = elf.field(elf.head(), 16, 2);
+  if (type != ET_EXEC && type != ET_DYN) return std::nullopt;
+  return elf;
+}
 
 // The file the dynamic linker would load for `name` (a DT_NEEDED entry), roughly: a path as
-// is, else the first of LD_LIBRARY_PATH's and the default directories that has it.
-std::optional<std::string> find_library(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
+// is, else the first of LD_LIBRARY_PATH's and the default directories that has it; opened.
+UniqueFd open_library(const std::string& name) {
+  constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  if (name.find('/') != std::string::npos) return UniqueFd(open(name.c_str(), kFlags));
   std::vector<std::string> directories;
   if (const char* path = std::getenv("LD_LIBRARY_PATH")) {
     std::string_view rest(path);
@@ -233,52 +296,52 @@ std::optional<std::string> find_library(const std::string& name) {
   directories.insert(directories.end(), std::begin(kLibraryDirectories),
                      std::end(kLibraryDirectories));
   for (const std::string& directory : directories) {
-    std::string candidate = directory + "/" + name;
-    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+    UniqueFd fd(open((directory + "/" + name).c_str(), kFlags));
+    if (fd) return fd;
   }
-  return std::nullopt;
+  return UniqueFd();
+}
+
+// The resolver library a shared library names itself, if any.
+const char* library_resolver(int fd) {
+  std::optional<ElfReader> elf = open_elf(fd, read_head(fd));
+  if (!elf) return nullptr;
+  ElfFacts facts;
+  scan_program_headers(*elf, false, facts);
+  scan_dynamic(*elf, facts);
+  return facts.own_resolver;
 }
 
 // A library the program links directly that has a resolver of its own (aria2c's libaria2 links
 // c-ares). One level deep: what the program's libraries name themselves.
 std::optional<DirectProgram> judge_libraries(const std::vector<std::string>& needed) {
   for (const std::string& name : needed) {
-    std::optional<std::string> path = find_library(name);
-    if (!path) continue;
-    UniqueFd fd(open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (std::find(std::begin(kToolchainLibraries), std::end(kToolchainLibraries), name) !=
+        std::end(kToolchainLibraries)) {
+      continue;
+    }
+    UniqueFd fd = open_library(name);
     if (!fd) continue;
-    std::optional<DirectProgram> judged = judge_elf(fd.get(), false);
-    if (judged && judged->own_resolver_only) {
-      judged->reason += " through " + name;
-      return judged;
+    if (const char* resolver = library_resolver(fd.get())) {
+      return DirectProgram{
+          {}, std::string("its own DNS resolver (") + resolver + ") through " + name, true};
     }
   }
   return std::nullopt;
 }
 
 // The reason the preload cannot reach this ELF program (or its names); nullopt if it can or
-// if `fd` is not an executable ELF file. `with_libraries`: look into the libraries it names.
-std::optional<DirectProgram> judge_elf(int fd, bool with_libraries) {
-  std::vector<unsigned char> header;
-  if (!read_at(fd, 0, EI_NIDENT, header) || std::memcmp(header.data(), ELFMAG, SELFMAG) != 0) {
-    return std::nullopt;
-  }
-  unsigned char elf_class = header[EI_CLASS];
-  unsigned char data = header[EI_DATA];
-  if ((elf_class != ELFCLASS32 && elf_class != ELFCLASS64) ||
-      (data != ELFDATA2LSB && data != ELFDATA2MSB)) {
-    return std::nullopt;
-  }
-  ElfReader elf(fd, elf_class == ELFCLASS64, data == ELFDATA2MSB);
-  if (!read_at(fd, 0, elf.wide() ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), header)) {
-    return std::nullopt;
-  }
-  uint64_t type = elf.field(header, 16, 2);
-  if (type != ET_EXEC && type != ET_DYN) return std::nullopt;
+// if `fd` is not an executable ELF file. `head`: its first bytes (read_head).
+// `with_libraries`: look into the libraries it names.
+std::optional<DirectProgram> judge_elf(int fd, std::vector<unsigned char> head,
+                                       bool with_libraries) {
+  std::optional<ElfReader> elf = open_elf(fd, std::move(head));
+  if (!elf) return std::nullopt;
   ElfFacts facts;
-  scan_program_headers(elf, header, facts);
-  if (!facts.go_mark) scan_section_names(elf, header, facts);
+  scan_program_headers(*elf, true, facts);
+  if (!facts.go_mark) scan_section_names(*elf, facts);
   if (facts.go_mark) return DirectProgram{{}, std::string("a Go program (") + facts.go_mark + ")"};
+  scan_dynamic(*elf, facts);
   if (!facts.interpreter && !facts.soname) {
     return DirectProgram{{}, "statically linked (no ELF interpreter)"};
   }
@@ -295,11 +358,11 @@ struct Shebang {
   std::string argument;  // the rest of the line, one argument as the kernel passes it
 };
 
-std::optional<Shebang> read_shebang(int fd) {
-  char buffer[kShebangBytes];
-  ssize_t n = pread(fd, buffer, sizeof buffer, 0);
-  if (n < 2 || buffer[0] != '#' || buffer[1] != '!') return std::nullopt;
-  std::string_view line(buffer + 2, static_cast<size_t>(n) - 2);
+// The #! line at the start of a file's first bytes (read_head).
+std::optional<Shebang> read_shebang(const std::vector<unsigned char>& head) {
+  size_t n = std::min(head.size(), kShebangBytes);
+  if (n < 2 || head[0] != '#' || head[1] != '!') return std::nullopt;
+  std::string_view line(reinterpret_cast<const char*>(head.data()) + 2, n - 2);
   line = line.substr(0, line.find('\n'));
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
   while (!line.empty() && blank(line.front())) line.remove_prefix(1);
@@ -325,7 +388,8 @@ std::optional<DirectProgram> judge(const std::string& path, int depth, bool with
   if (!fd) return std::nullopt;
   struct stat st {};
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  if (std::optional<Shebang> shebang = read_shebang(fd.get())) {
+  std::vector<unsigned char> head = read_head(fd.get());  // a #! line or the ELF headers
+  if (std::optional<Shebang> shebang = read_shebang(head)) {
     // "#!/usr/bin/env NAME": env execs NAME from PATH; judge that rather than env.
     std::string_view base(shebang->interpreter);
     base.remove_prefix(base.rfind('/') == std::string_view::npos ? 0 : base.rfind('/') + 1);
@@ -337,7 +401,7 @@ std::optional<DirectProgram> judge(const std::string& path, int depth, bool with
     }
     return judge(shebang->interpreter, depth + 1, with_libraries);
   }
-  if (std::optional<DirectProgram> judged = judge_elf(fd.get(), with_libraries)) {
+  if (std::optional<DirectProgram> judged = judge_elf(fd.get(), std::move(head), with_libraries)) {
     judged->path = path;
     return judged;
   }
@@ -364,7 +428,11 @@ std::optional<std::string> resolve_like_execvp(const std::string& name) {
 std::optional<DirectProgram> find_direct_program(const std::string& name, bool with_libraries) {
   std::optional<std::string> path = resolve_like_execvp(name);
   if (!path) return std::nullopt;
-  return judge(*path, 0, with_libraries);
+  return judge_program(*path, with_libraries);
+}
+
+std::optional<DirectProgram> judge_program(const std::string& path, bool with_libraries) {
+  return judge(path, 0, with_libraries);
 }
 
 }  // namespace socks4::socksify

@@ -32,4 +32,8 @@ std::optional<std::string> resolve_like_execvp(const std::string& name);
 std::optional<DirectProgram> find_direct_program(const std::string& name,
                                                  bool with_libraries = true);
 
+// find_direct_program for a file already found (resolve_like_execvp's answer), so that the
+// caller can exec that file without a second walk along PATH.
+std::optional<DirectProgram> judge_program(const std::string& path, bool with_libraries = true);
+
 }  // namespace socks4::socksify
