@@ -7,6 +7,7 @@
 
 #include "acceptor.h"
 #include "log.h"
+#include "monotonic_clock.h"
 #include "proxy_header.h"
 #include "socks4/errno_result.h"
 #include "worker.h"
@@ -14,11 +15,13 @@
 namespace sockd {
 
 ProxyHandshake::ProxyHandshake(Worker& worker, socks4::UniqueFd connection,
-                               const Endpoint& balancer, int timeout_s)
+                               const Endpoint& balancer, int timeout_s, ClientSlot slot)
     : worker_(worker),
       connection_(std::move(connection)),
       balancer_(balancer),
-      timeout_s_(timeout_s) {}
+      timeout_s_(timeout_s),
+      deadline_ms_(monotonic_ms() + int64_t{timeout_s} * 1000),
+      slot_(std::move(slot)) {}
 
 void ProxyHandshake::start(std::list<ProxyHandshake>::iterator self) {
   self_ = self;
@@ -86,10 +89,11 @@ void ProxyHandshake::read_header() {
   log::debug("%s came through %s (PROXY v%d%s)", client.format(client_text),
              balancer_.format(balancer_text), header.version, header.local ? ", LOCAL" : "");
   socks4::UniqueFd connection = std::move(connection_);
+  ProxiedClient proxied{std::move(slot_), reached, deadline_ms_};
   Worker& worker = worker_;
   read_event_.reset();
   worker.end_handshake(self_);  // destroys *this
-  worker.accept_proxied(std::move(connection), client, reached);
+  worker.accept_proxied(std::move(connection), client, std::move(proxied));
 }
 
 void ProxyHandshake::refuse(const std::string& what, bool reply) {

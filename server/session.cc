@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -136,9 +137,18 @@ void Session::read_request(bool before_registration) {
 void Session::arm_negotiation_timer() {
   // Only for a request that did not come whole with the connection (most do): one timer
   // operation less per connection. Armed before the loop waits, so the limit still runs from
-  // (microseconds after) the accept.
-  if (evtimer_add(timer_.get(), worker_.timeout(config_->config.settings.negotiate_timeout_s)) != 0)
-    drop("cannot register events -> closed");
+  // (microseconds after) the accept. Behind a balancer, what the PROXY header left of it.
+  int result;
+  if (negotiation_deadline_ms_ != 0) {
+    const int64_t left = std::max<int64_t>(0, negotiation_deadline_ms_ - monotonic_ms());
+    const timeval rest{static_cast<time_t>(left / 1000),
+                       static_cast<suseconds_t>(left % 1000 * 1000)};
+    result = evtimer_add(timer_.get(), &rest);
+  } else {
+    result =
+        evtimer_add(timer_.get(), worker_.timeout(config_->config.settings.negotiate_timeout_s));
+  }
+  if (result != 0) drop("cannot register events -> closed");
 }
 
 void Session::read_early_data() {

@@ -44,9 +44,12 @@ class Session : private WatchedSocket::Handler {
   // The client came through a load balancer (PROXY header) and reached it at `reached`: the
   // identd query names that port as the server's. Without `reached` (LOCAL, UNKNOWN) it is
   // the balancer itself, a health check: closing before a request is logged only with -d.
-  void set_proxied(const std::optional<Endpoint>& reached) {
+  // `negotiation_deadline_ms`: the accept's negotiation timeout, which the header has used
+  // some of.
+  void set_proxied(const std::optional<Endpoint>& reached, int64_t negotiation_deadline_ms) {
     proxied_destination_ = reached;
     health_check_ = !reached;
+    negotiation_deadline_ms_ = negotiation_deadline_ms;
   }
 
  private:
@@ -153,10 +156,11 @@ class Session : private WatchedSocket::Handler {
   std::optional<WaitingBind> waiting_bind_;
   bool client_ended_ = false;  // BIND: the client half-closed while waiting
   std::optional<IdentdQuery> identd_query_;
-  std::optional<IdentdResult> identd_;  // once identd has been asked
-  int64_t deadline_ms_ = 0;             // end of the connect phase (monotonic)
-  std::string resolved_text_;           // " (198.51.100.2)" for 4a log lines
-  size_t early_size_ = 0;               // bytes after the request, at the start of buffer_
+  std::optional<IdentdResult> identd_;   // once identd has been asked
+  int64_t deadline_ms_ = 0;              // end of the connect phase (monotonic)
+  int64_t negotiation_deadline_ms_ = 0;  // behind a balancer: from its accept; else 0
+  std::string resolved_text_;            // " (198.51.100.2)" for 4a log lines
+  size_t early_size_ = 0;                // bytes after the request, at the start of buffer_
   std::array<uint8_t, kBufferSize> buffer_;
 };
 
