@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "outbound_route.h"
 
 namespace sockd {
 namespace {
@@ -65,7 +66,8 @@ bool Worker::init(std::string* error) {
   auto active = context_.config.load();
   const auto& settings = active->config.settings;
   std::vector<std::string> warnings;
-  dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file, &warnings);
+  dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file,
+                       unresolved_names_fate(active->config), &warnings);
   if (!dns_) {
     *error = "cannot create the resolver";
     return false;
@@ -148,7 +150,8 @@ void Worker::reload_resolver() {
   auto active = context_.config.load();
   std::vector<std::string> warnings;
   sockd::reload_resolver(dns_.get(), active->config.settings.resolv_conf,
-                         active->config.settings.hosts_file, &warnings);
+                         active->config.settings.hosts_file, unresolved_names_fate(active->config),
+                         &warnings);
   log_resolver_warnings(warnings);
 }
 
