@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <span>
+#include <string>
 
 #include "bind_primaries.h"
 #include "channel.h"
@@ -24,6 +26,12 @@ class Worker;
 
 class Relay : private WatchedSocket::Handler {
  public:
+  // A connection a next hop carries: the close line names what the client asked for and the
+  // hop, not the hop alone.
+  struct HopRoute {
+    std::string destination;  // "far.test:80", "198.51.100.2:80" (raw: sanitised when logged)
+    Endpoint hop;
+  };
   struct Params {
     // Both already watched; their readiness flags say what is known of them.
     WatchedSocketPtr client;
@@ -34,6 +42,7 @@ class Relay : private WatchedSocket::Handler {
     int idle_timeout_s = 0;                // 0: never
     ClientSlot slot;
     PrimaryHold primary;  // a CONNECT counts as a BIND's primary connection while it lives
+    std::unique_ptr<const HopRoute> hop;  // nullptr: server_address is the destination
   };
 
   Relay(Worker& worker, Params params);
@@ -63,6 +72,7 @@ class Relay : private WatchedSocket::Handler {
   Channel downstream_;  // server -> client
   Endpoint client_address_;
   Endpoint server_address_;
+  std::unique_ptr<const HopRoute> hop_;  // only for the few a next hop carries
   int64_t started_ms_;
   int64_t last_activity_ms_;
   int idle_timeout_s_;

@@ -228,7 +228,8 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
   start_relay(std::move(server), peer, std::move(primary));
 }
 
-void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary) {
+void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary,
+                          std::unique_ptr<const Relay::HopRoute> hop) {
   // The relay takes both sockets over with their events as they are, and the bytes the client
   // sent after its request.
   timer_.reset();
@@ -239,7 +240,8 @@ void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, Pr
                        {buffer_.data(), early_size_},
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),
-                       std::move(primary)};
+                       std::move(primary),
+                       std::move(hop)};
   worker_.start_relay(std::move(params));
   end();
 }
@@ -262,13 +264,17 @@ std::string Session::describe() const {
   return text;
 }
 
+std::string Session::destination_text() const {
+  const socks4::Request& request = parser_.request();
+  char address[Endpoint::kTextSize];
+  return request.is_4a() ? request.hostname + ":" + std::to_string(request.port)
+                         : std::string(Endpoint::ipv4(request.ip, request.port).format(address));
+}
+
 void Session::log_event(std::string_view result, std::string_view reason, std::string_view resolved,
                         std::string_view via) const {
   const socks4::Request& request = parser_.request();
-  char address[Endpoint::kTextSize];
-  const std::string destination =
-      request.is_4a() ? request.hostname + ":" + std::to_string(request.port)
-                      : std::string(Endpoint::ipv4(request.ip, request.port).format(address));
+  const std::string destination = destination_text();
   log::Event event;
   event.client = peer_text_;
   event.user = request.user_id;

@@ -24,6 +24,7 @@
 #include "libevent_ptr.h"
 #include "next_hop_connector.h"
 #include "outbound_route.h"
+#include "relay.h"
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
@@ -85,9 +86,10 @@ class Session : private WatchedSocket::Handler {
   // CONNECT.
   void connect_to(std::vector<Endpoint> addresses);
   void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
-  // Hands the client and `other` (the destination, or BIND's inbound connection) to a Relay;
-  // destroys *this.
-  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary);
+  // Hands the client and `other` (the destination, or BIND's inbound connection, or the next
+  // hop carrying either: `hop`) to a Relay; destroys *this.
+  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary,
+                   std::unique_ptr<const Relay::HopRoute> hop = nullptr);
   // BIND (session_bind.cc).
   void bind_to(const Admission& admission);  // chooses the address the inbound must come from
   void listen_for_inbound(uint32_t destination_ip);
@@ -114,6 +116,8 @@ class Session : private WatchedSocket::Handler {
 
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
+  // The destination the client asked for, raw: "far.test:80", "198.51.100.2:80".
+  std::string destination_text() const;
   // The request's fields as a JSON-lines event with `result` and `reason` (log_format json).
   void log_event(std::string_view result, std::string_view reason, std::string_view resolved = {},
                  std::string_view via = {}) const;

@@ -192,7 +192,9 @@ void Session::on_next_hop_reply(NextHopResult result) {
               detail.c_str(), hop.c_str(), via_.c_str());
   }
   if (!is_bind) {
-    start_relay(std::move(result.socket), result.hop, std::move(primary));
+    auto route =
+        std::make_unique<const Relay::HopRoute>(Relay::HopRoute{destination_text(), result.hop});
+    start_relay(std::move(result.socket), result.hop, std::move(primary), std::move(route));
     return;
   }
   // BIND: the second reply comes from the hop when its inbound connection arrives.
@@ -215,7 +217,10 @@ void Session::on_next_hop_second_reply(NextHopResult result) {
     return;
   }
   log::info("%s %s from %s -> granted", peer_text_.c_str(), what.c_str(), from.to_string().c_str());
-  start_relay(std::move(result.socket), result.hop, PrimaryHold());
+  // The inbound connection, as the hop reports where it came from.
+  auto route =
+      std::make_unique<const Relay::HopRoute>(Relay::HopRoute{from.to_string(), result.hop});
+  start_relay(std::move(result.socket), result.hop, PrimaryHold(), std::move(route));
 }
 
 }  // namespace sockd

@@ -121,6 +121,34 @@ TEST_F(NextHopTest, JsonEventsNameTheHop) {
   EXPECT_FALSE(first_->log_lines_with({"\"result\":\"granted\"", "\"via\":"}).empty());
 }
 
+// The close line names what the client asked for, and the hop that carried it.
+TEST_F(NextHopTest, CloseLineNamesTheDestinationAndTheHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string destination = "far.test:" + std::to_string(web_.port());
+  EXPECT_TRUE(
+      first_->wait_for_log(" close " + destination + " via " + second_hop() + ": sent", kBound))
+      << first_->log();
+}
+
+TEST_F(NextHopTest, JsonCloseEventNamesTheDestinationAndTheHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("log_format json\npermit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(first_->wait_for_log("\"event\":\"close\"", kBound)) << first_->log();
+  EXPECT_FALSE(
+      first_
+          ->log_lines_with({"\"event\":\"close\"",
+                            "\"destination\":\"far.test:" + std::to_string(web_.port()) + "\"",
+                            "\"via\":\"" + second_hop() + "\""})
+          .empty())
+      << first_->log();
+}
+
 TEST_F(NextHopTest, WithoutNextHopAnUnresolvableNameIsRefused) {
   ASSERT_NO_FATAL_FAILURE(start_second());
   ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\n"));
