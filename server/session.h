@@ -101,6 +101,7 @@ class Session : private WatchedSocket::Handler {
   // Next hops (session_next_hop.cc). Each returns true when it has taken the request over (to
   // a next hop, or refused it); false leaves it to the direct path.
   bool route_name_first(bool name_admitted);               // a 4a name, before DNS
+  bool bind_follows_named_primary(bool name_admitted);     // a 4a BIND by a hop primary's name
   bool pass_on_unresolved(int error, bool name_admitted);  // a 4a name DNS could not resolve
   bool route_outbound(Admission& admission);               // CONNECT by address; BIND by primary
   OutboundQuery outbound_query() const;

@@ -308,5 +308,57 @@ TEST_F(NextHopTest, BindFollowsItsPrimaryThroughTheNextHop) {
       << first_->log();
 }
 
+// A next hop that answers a 4a CONNECT with 0.0.0.0 (some do) and a BIND with 127.0.0.9:4242.
+void zero_address_hop(int fd) {
+  uint8_t byte = 0;
+  std::vector<uint8_t> request;
+  int nuls = 0;
+  while (recv(fd, &byte, 1, 0) == 1) {
+    request.push_back(byte);
+    const bool is_4a = request.size() >= 8 && request[4] == 0 && request[5] == 0 &&
+                       request[6] == 0 && request[7] != 0;
+    if (request.size() > 8 && byte == 0 && ++nuls == (is_4a ? 2 : 1)) break;
+  }
+  if (request.size() < 9) return;
+  const bool bind = request[1] == 2;
+  const std::vector<uint8_t> reply = bind ? std::vector<uint8_t>{0, 90, 0x10, 0x92, 127, 0, 0, 9}
+                                          : std::vector<uint8_t>{0, 90, 0, 0, 0, 0, 0, 0};
+  send_all(fd, std::span<const uint8_t>(reply));
+  char buffer[256];
+  while (recv(fd, buffer, sizeof buffer, 0) > 0) {
+  }
+}
+
+// The hop names no address for the 4a CONNECT: the client's BIND by the same name still
+// follows its primary there, though the outbound file routes only the CONNECT's port.
+TEST_F(NextHopTest, BindByNameFollowsAPrimaryTheHopAnsweredWithoutAddress) {
+  LoopbackServer hop{zero_address_hop};
+  const std::string hop_text = "127.0.0.1:" + std::to_string(hop.port());
+  const std::string outbound =
+      files_.write("outbound", "sockd @=" + hop_text + " far.test eq 21\ndirect 0.0.0.0/0\n");
+  first_ = start(resolving_, "first", "permit 127.0.0.0/8\noutbound " + outbound + "\n");
+  ASSERT_NE(first_->port(), 0);
+  std::optional<Reply> reply;
+  UniqueFd primary =
+      open_relay(first_->port(), connect_request_4a("far.test", 21, "ftpuser"), &reply);
+  ASSERT_TRUE(primary);
+  ASSERT_EQ(reply->code, ReplyCode::kGranted);
+  ASSERT_EQ(reply_ip(*reply), "0.0.0.0");
+
+  UniqueFd client = send_request(first_->port(), bind_request_4a("far.test", 20, "ftpuser"));
+  ASSERT_TRUE(client);
+  std::optional<Reply> first_reply = read_reply(client.get());
+  ASSERT_TRUE(first_reply);
+  EXPECT_EQ(first_reply->code, ReplyCode::kGranted) << first_->log();
+  EXPECT_EQ(reply_ip(*first_reply), "127.0.0.9") << "the first reply is the next hop's";
+  EXPECT_EQ(first_reply->port, 4242);
+  EXPECT_TRUE(
+      first_->wait_for_log("BIND user=ftpuser far.test:20 (next hop listening on "
+                           "127.0.0.9:4242) -> granted via " +
+                               hop_text + " (primary CONNECT)",
+                           kBound))
+      << first_->log();
+}
+
 }  // namespace
 }  // namespace socks4::test
