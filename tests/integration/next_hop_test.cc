@@ -12,6 +12,8 @@
 
 #include "../support/bind_client.h"
 #include "../support/dns_stub.h"
+#include "../support/identd_private_net.h"
+#include "../support/identd_scripted.h"
 #include "../support/loopback_server.h"
 #include "../support/sockd_process.h"
 #include "../support/socket_io.h"
@@ -358,6 +360,100 @@ TEST_F(NextHopTest, BindByNameFollowsAPrimaryTheHopAnsweredWithoutAddress) {
                                hop_text + " (primary CONNECT)",
                            kBound))
       << first_->log();
+}
+
+// The USERID sockd sends on to a next hop is identd's user when identd named one. Each test
+// runs in a private network namespace (identd_private_net.h), where the scripted identd owns
+// 127.0.0.1:113; the chain is as above (first resolves nothing, second resolves far.test).
+class NextHopIdentdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    network_ = std::make_unique<PrivateNetwork>();
+    ASSERT_TRUE(network_->ok()) << network_->error();
+    files_ = std::make_unique<TempDir>();
+    nothing_ = std::make_unique<DnsStub>(DnsStub::Table{});
+    resolving_ = std::make_unique<DnsStub>(DnsStub::Table{{"far.test", {"127.0.0.1"}}});
+    web_ = std::make_unique<LoopbackServer>(echo_handler);
+    second_ = start(*resolving_, "second", "permit 127.0.0.0/8\n");
+    ASSERT_NE(second_->port(), 0);
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      if (first_) std::cerr << "--- first sockd:\n" << first_->log();
+      if (second_) std::cerr << "--- second sockd:\n" << second_->log();
+    }
+    // Everything made inside the namespace goes before the thread leaves it.
+    first_.reset();
+    second_.reset();
+    identd_.reset();
+    web_.reset();
+    resolving_.reset();
+    nothing_.reset();
+    network_.reset();
+  }
+
+  std::unique_ptr<SockdProcess> start(DnsStub& stub, const std::string& name,
+                                      const std::string& config) {
+    SockdOptions options;
+    options.full_config = "hosts_file " + files_->write(name + ".hosts", "127.0.0.1 localhost\n") +
+                          "\nresolv_conf " +
+                          files_->write(name + ".resolv", stub.resolv_conf(1, 1)) +
+                          "\ntimeout connect 5\ntimeout negotiate 5\ntimeout identd 3\n" + config;
+    auto sockd = std::make_unique<SockdProcess>(options);
+    EXPECT_TRUE(sockd->start()) << sockd->error();
+    return sockd;
+  }
+
+  void start_first(const std::string& rules, IdentdScript identd) {
+    identd_ = std::make_unique<ScriptedIdentd>("127.0.0.1", std::move(identd));
+    ASSERT_TRUE(identd_->listening());
+    first_ = start(*nothing_, "first",
+                   rules + "next_hop 127.0.0.1:" + std::to_string(second_->port()) + "\n");
+    ASSERT_NE(first_->port(), 0);
+  }
+
+  // A 4a CONNECT to far.test (only the second resolves it) as `user`; the reply code or 0.
+  int connect_as(const std::string& user) {
+    std::optional<Reply> reply;
+    UniqueFd fd =
+        open_relay(first_->port(), connect_request_4a("far.test", web_->port(), user), &reply);
+    return reply ? static_cast<int>(reply->code) : 0;
+  }
+
+  std::unique_ptr<PrivateNetwork> network_;
+  std::unique_ptr<TempDir> files_;
+  std::unique_ptr<DnsStub> nothing_, resolving_;
+  std::unique_ptr<LoopbackServer> web_;
+  std::unique_ptr<ScriptedIdentd> identd_;
+  std::unique_ptr<SockdProcess> first_, second_;
+};
+
+// identd is asked (a rule may need it) but the permitting rule does not check it: the request
+// is granted, and the hop is told identd's user, not the USERID the client chose.
+TEST_F(NextHopIdentdTest, IdentdsUserIsSentOnNotTheUserid) {
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("deny ?=I 10.0.0.0/8\npermit 127.0.0.0/8\n", answering_as("bob")));
+  EXPECT_EQ(connect_as("alice"), 90);
+  EXPECT_TRUE(first_->wait_for_log("identd: user bob", kBound));
+  const std::string destination = "far.test:" + std::to_string(web_->port());
+  EXPECT_TRUE(second_->wait_for_log("CONNECT user=bob " + destination, kBound)) << second_->log();
+  EXPECT_TRUE(second_->log_lines_with({"user=alice"}).empty()) << second_->log();
+}
+
+// `identd loose`: another user is 93 and nothing reaches the hop; an identd that names no user
+// (ERROR) is tolerated, and then the USERID is what is sent on.
+TEST_F(NextHopIdentdTest, LooseRefusesAnotherUserAndSendsTheUseridWhenIdentdNamesNone) {
+  ASSERT_NO_FATAL_FAILURE(start_first("identd loose\npermit 127.0.0.0/8\n", answering_as("bob")));
+  EXPECT_EQ(connect_as("alice"), 93);
+  EXPECT_TRUE(first_->wait_for_log("identd reports another user", kBound));
+
+  identd_.reset();  // port 113 is free again
+  identd_ = std::make_unique<ScriptedIdentd>("127.0.0.1", answering_error("HIDDEN-USER"));
+  ASSERT_TRUE(identd_->listening());
+  EXPECT_EQ(connect_as("alice"), 90);
+  EXPECT_TRUE(second_->wait_for_log("CONNECT user=alice far.test:", kBound)) << second_->log();
+  EXPECT_TRUE(second_->log_lines_with({"user=bob"}).empty()) << "the refused one never got there";
 }
 
 }  // namespace
