@@ -107,8 +107,9 @@ class PrimaryHold {
       : held_(Ticket{&registry, client, destination}) {
     registry.add(client, destination);
   }
-  // A CONNECT through a next hop: its BINDs go there too (hop_primaries.h).
-  void set_hop(HopHold hop) { hop_ = std::move(hop); }
+  // A CONNECT through a next hop: its BINDs go there too (hop_primaries.h). Allocated only for
+  // those: every relay holds a PrimaryHold.
+  void set_hop(HopHold hop) { hop_ = std::make_unique<HopHold>(std::move(hop)); }
 
  private:
   struct Ticket {
@@ -118,7 +119,7 @@ class PrimaryHold {
     void release() const { registry->remove(client, destination); }
   };
   Held<Ticket> held_;
-  HopHold hop_;
+  std::unique_ptr<HopHold> hop_;
 };
 
 }  // namespace sockd

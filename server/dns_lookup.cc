@@ -26,7 +26,7 @@ constexpr int kResolvConfOptions =
     DNS_OPTION_NAMESERVERS | DNS_OPTION_MISC | DNS_OPTION_NAMESERVERS_NO_DEFAULT;
 
 void load_files(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
-                std::vector<std::string>* warnings) {
+                const std::string& unresolved_fate, std::vector<std::string>* warnings) {
   // With DNS_OPTION_NAMESERVERS_NO_DEFAULT, evdns reports neither an empty file nor a missing
   // one (status 1 only): the count of nameservers says it.
   int status = evdns_base_resolv_conf_parse(dns, kResolvConfOptions, resolv_conf.c_str());
@@ -35,7 +35,7 @@ void load_files(evdns_base* dns, const std::string& resolv_conf, const std::stri
                         ")");
   if (evdns_base_count_nameservers(dns) == 0)
     warnings->push_back("no nameserver in " + resolv_conf + ": 4a names not in " + hosts_file +
-                        " are refused");
+                        " " + unresolved_fate);
   if (evdns_base_load_hosts(dns, hosts_file.c_str()) != 0)
     warnings->push_back("cannot read hosts file " + hosts_file);
 }
@@ -51,24 +51,26 @@ std::string unreadable(const std::string& path) {
 }  // namespace
 
 EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
-                           const std::string& hosts_file, std::vector<std::string>* warnings) {
+                           const std::string& hosts_file, const std::string& unresolved_fate,
+                           std::vector<std::string>* warnings) {
   EvdnsBasePtr dns(evdns_base_new(base, 0));
   if (!dns) return dns;
-  load_files(dns.get(), resolv_conf, hosts_file, warnings);
+  load_files(dns.get(), resolv_conf, hosts_file, unresolved_fate, warnings);
   return dns;
 }
 
 void reload_resolver(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
-                     std::vector<std::string>* warnings) {
+                     const std::string& unresolved_fate, std::vector<std::string>* warnings) {
   evdns_base_clear_nameservers_and_suspend(dns);
   evdns_base_search_clear(dns);
   evdns_base_clear_host_addresses(dns);
-  load_files(dns, resolv_conf, hosts_file, warnings);
+  load_files(dns, resolv_conf, hosts_file, unresolved_fate, warnings);
   evdns_base_resume(dns);
 }
 
 std::vector<std::string> check_resolver_files(const std::string& resolv_conf,
-                                              const std::string& hosts_file) {
+                                              const std::string& hosts_file,
+                                              const std::string& unresolved_fate) {
   std::vector<std::string> problems;
   for (const std::string* path : {&resolv_conf, &hosts_file}) {
     if (std::string problem = unreadable(*path); !problem.empty()) problems.push_back(problem);
@@ -76,7 +78,7 @@ std::vector<std::string> check_resolver_files(const std::string& resolv_conf,
   EventBasePtr base(event_base_new());
   if (!base) return problems;
   std::vector<std::string> warnings;
-  EvdnsBasePtr dns = make_resolver(base.get(), resolv_conf, hosts_file, &warnings);
+  EvdnsBasePtr dns = make_resolver(base.get(), resolv_conf, hosts_file, unresolved_fate, &warnings);
   // A missing file is already named above, with its reason.
   for (std::string& warning : warnings) {
     if (warning.starts_with("no nameserver")) problems.push_back(std::move(warning));

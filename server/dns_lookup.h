@@ -21,18 +21,22 @@ namespace sockd {
 // Problems are appended to `warnings`, one sentence each (the resolver still works for what
 // loaded). A resolv.conf without nameserver lines is one: evdns then has no server to ask and
 // reports nothing, so DnsLookup refuses names the hosts file does not know (kNoNameserver).
+// `unresolved_fate` ends that warning: what then becomes of such a name ("are refused", or the
+// next hop it is passed on to: outbound_route.h unresolved_names_fate).
 EvdnsBasePtr make_resolver(event_base* base, const std::string& resolv_conf,
-                           const std::string& hosts_file, std::vector<std::string>* warnings);
+                           const std::string& hosts_file, const std::string& unresolved_fate,
+                           std::vector<std::string>* warnings);
 
 // Re-reads the files into an existing resolver (SIGHUP).
 void reload_resolver(evdns_base* dns, const std::string& resolv_conf, const std::string& hosts_file,
-                     std::vector<std::string>* warnings);
+                     const std::string& unresolved_fate, std::vector<std::string>* warnings);
 
 // For `sockd -n`: each file that cannot be opened for reading (with the reason), then what
 // make_resolver would warn of. Empty when the resolver would load both files and have a
 // nameserver.
 std::vector<std::string> check_resolver_files(const std::string& resolv_conf,
-                                              const std::string& hosts_file);
+                                              const std::string& hosts_file,
+                                              const std::string& unresolved_fate);
 
 class DnsLookup {
  public:

@@ -1,22 +1,41 @@
 #include "hop_primaries.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace sockd {
 
 HopPrimaries::Key HopPrimaries::key_of(const Endpoint& client, const Endpoint& destination) {
-  return Key{client.family, client.address, destination.family, destination.address};
+  return Key{client.family, client.address, destination.family, destination.address, {}};
 }
 
-void HopPrimaries::add(const Endpoint& client, const Endpoint& destination, const Endpoint& hop) {
+HopPrimaries::Key HopPrimaries::key_of(const Endpoint& client, std::string_view name) {
+  Key key{client.family, client.address, AF_UNSPEC, {}, std::string(name)};
+  // DNS names do not care about case; a client may not keep it either.
+  for (char& c : key.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+void HopPrimaries::add(const Endpoint& client, const Endpoint& destination, std::string_view name,
+                       const Endpoint& hop) {
   std::lock_guard lock(mutex_);
-  hops_[key_of(client, destination)].push_back(hop);
+  if (destination.family != AF_UNSPEC) add_locked(key_of(client, destination), hop);
+  if (!name.empty()) add_locked(key_of(client, name), hop);
 }
 
 void HopPrimaries::remove(const Endpoint& client, const Endpoint& destination,
-                          const Endpoint& hop) {
+                          std::string_view name, const Endpoint& hop) {
   std::lock_guard lock(mutex_);
-  auto it = hops_.find(key_of(client, destination));
+  if (destination.family != AF_UNSPEC) remove_locked(key_of(client, destination), hop);
+  if (!name.empty()) remove_locked(key_of(client, name), hop);
+}
+
+void HopPrimaries::add_locked(const Key& key, const Endpoint& hop) {
+  hops_[key].push_back(hop);
+}
+
+void HopPrimaries::remove_locked(const Key& key, const Endpoint& hop) {
+  auto it = hops_.find(key);
   if (it == hops_.end()) return;
   std::vector<Endpoint>& hops = it->second;
   auto same = [&hop](const Endpoint& e) {
@@ -29,8 +48,18 @@ void HopPrimaries::remove(const Endpoint& client, const Endpoint& destination,
 
 std::optional<Endpoint> HopPrimaries::hop_for(const Endpoint& client,
                                               const Endpoint& destination) const {
+  return hop_for(key_of(client, destination));
+}
+
+std::optional<Endpoint> HopPrimaries::hop_for_name(const Endpoint& client,
+                                                   std::string_view name) const {
+  if (name.empty()) return std::nullopt;
+  return hop_for(key_of(client, name));
+}
+
+std::optional<Endpoint> HopPrimaries::hop_for(const Key& key) const {
   std::lock_guard lock(mutex_);
-  auto it = hops_.find(key_of(client, destination));
+  auto it = hops_.find(key);
   if (it == hops_.end() || it->second.empty()) return std::nullopt;
   return it->second.back();
 }

@@ -17,6 +17,7 @@
 #include "listen_sockets.h"
 #include "log.h"
 #include "options.h"
+#include "outbound_route.h"
 #include "process.h"
 #include "server_context.h"
 #include "service_manager.h"
@@ -98,8 +99,8 @@ int check_config(const Options& options, const socks4::conf::Config& config) {
               "changes to that user will fail; make it readable by the user or its group\n",
               name.c_str(), config.settings.user.c_str());
   }
-  for (const std::string& problem :
-       check_resolver_files(config.settings.resolv_conf, config.settings.hosts_file))
+  for (const std::string& problem : check_resolver_files(
+           config.settings.resolv_conf, config.settings.hosts_file, unresolved_names_fate(config)))
     fprintf(stderr, "sockd: warning: %s\n", problem.c_str());
   printf("%s: OK: %zu rules; listen %s; %d threads\n", name.c_str(), config.rules.size(),
          listen_text(listen_addresses(options, config)).c_str(), thread_count(options, config));

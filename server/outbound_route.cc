@@ -123,4 +123,14 @@ std::string describe_route(const socks4::conf::Config& config,
          route_text(route_unresolved(config, query), "refused");
 }
 
+std::string unresolved_names_fate(const socks4::conf::Config& config) {
+  const OutboundRoute fallback = to_next_hop(config);
+  const std::string otherwise = fallback.action == HopAction::kNextHop
+                                    ? "passed on unresolved to " + route_text(fallback, "")
+                                    : "refused";
+  if (!config.outbound) return "are " + otherwise;
+  return "are passed on unresolved where a sockd line of " + config.settings.outbound_file +
+         " sends them, denied where a line denies them, otherwise " + otherwise;
+}
+
 }  // namespace sockd

@@ -61,4 +61,8 @@ OutboundRoute route_address(const socks4::conf::Config& config, std::optional<ui
 std::string describe_route(const socks4::conf::Config& config,
                            const socks4::conf::MatchInput& input);
 
+// What becomes of a 4a name sockd cannot resolve, for the "no nameserver" warning: "are
+// refused", "are passed on unresolved to next hop A:P (next_hop)", or the outbound file's say.
+std::string unresolved_names_fate(const socks4::conf::Config& config);
+
 }  // namespace sockd

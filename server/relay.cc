@@ -30,6 +30,7 @@ Relay::Relay(Worker& worker, Params params)
       client_address_(params.client_address),
       server_address_(params.server_address),
       label_(std::move(params.label)),
+      hop_(std::move(params.hop)),
       started_ms_(monotonic_ms()),
       last_activity_ms_(coarse_ms()),
       idle_timeout_s_(params.idle_timeout_s) {
@@ -45,12 +46,13 @@ Relay::~Relay() {
   slot_ = ClientSlot();
   worker_.stats().relay_closed(upstream_.bytes(), downstream_.bytes());
   const int64_t ms = monotonic_ms() - started_ms_;
-  char client[Endpoint::kTextSize], server[Endpoint::kTextSize];
+  char client[Endpoint::kTextSize], server[Endpoint::kTextSize], hop[Endpoint::kTextSize];
   if (log::json()) {
     log::Event close;
     close.event = "close";
     close.client = client_address_.format(client);
-    close.destination = server_address_.format(server);
+    close.destination = hop_ ? std::string_view(hop_->destination) : server_address_.format(server);
+    if (hop_) close.via = hop_->hop.format(hop);
     close.reason = close_reason_;
     close.bytes_sent = upstream_.bytes();
     close.bytes_received = downstream_.bytes();
@@ -58,8 +60,14 @@ Relay::~Relay() {
     log::event(close);
     return;
   }
+  const char* destination = server_address_.format(server);
+  std::string routed;  // "far.test:80 via 192.0.2.1:1080"
+  if (hop_) {
+    routed = log::sanitize(hop_->destination) + " via " + hop_->hop.format(hop);
+    destination = routed.c_str();
+  }
   log::info("%s close %s: sent %llu received %llu bytes in %lld.%03llds%s%s%s",
-            client_address_.format(client), server_address_.format(server),
+            client_address_.format(client), destination,
             static_cast<unsigned long long>(upstream_.bytes()),
             static_cast<unsigned long long>(downstream_.bytes()), static_cast<long long>(ms / 1000),
             static_cast<long long>(ms % 1000), *close_reason_ ? " (" : "", close_reason_,

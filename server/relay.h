@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <span>
+#include <string>
 
 #include "bind_primaries.h"
 #include "channel.h"
@@ -25,6 +27,12 @@ class Worker;
 
 class Relay : private WatchedSocket::Handler {
  public:
+  // A connection a next hop carries: the close line names what the client asked for and the
+  // hop, not the hop alone.
+  struct HopRoute {
+    std::string destination;  // "far.test:80", "198.51.100.2:80" (raw: sanitised when logged)
+    Endpoint hop;
+  };
   struct Params {
     // Both already watched; their readiness flags say what is known of them.
     WatchedSocketPtr client;
@@ -36,6 +44,7 @@ class Relay : private WatchedSocket::Handler {
     ClientSlot slot;
     PrimaryHold primary;      // a CONNECT counts as a BIND's primary connection while it lives
     stats::RelayLabel label;  // user, command and destination for the status page
+    std::unique_ptr<const HopRoute> hop;  // nullptr: server_address is the destination
   };
 
   Relay(Worker& worker, Params params);
@@ -71,6 +80,7 @@ class Relay : private WatchedSocket::Handler {
   Endpoint client_address_;
   Endpoint server_address_;
   stats::RelayLabel label_;
+  std::unique_ptr<const HopRoute> hop_;  // only for the few a next hop carries
   int64_t started_ms_;
   int64_t last_activity_ms_;
   int idle_timeout_s_;

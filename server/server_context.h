@@ -81,6 +81,15 @@ class ClientSlot {
     counter.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Only the place in open_clients, and `source`'s counts (a connection behind a balancer: the
+  // balancer's negotiation until the PROXY header names the client, then the client's).
+  ClientSlot(std::atomic<int>& counter, SourceHold negotiation)
+      : ClientSlot(counter, SourceLimits::Admitted{SourceHold(), std::move(negotiation)}) {}
+  void change_source(SourceLimits::Admitted source) {
+    connection_ = std::move(source.connection);
+    negotiation_ = std::move(source.negotiation);
+  }
+
   // The client's request is complete: it no longer counts against max_negotiations_per_source.
   void end_negotiation() { negotiation_ = SourceHold(); }
 

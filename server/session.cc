@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -141,9 +142,18 @@ void Session::read_request(bool before_registration) {
 void Session::arm_negotiation_timer() {
   // Only for a request that did not come whole with the connection (most do): one timer
   // operation less per connection. Armed before the loop waits, so the limit still runs from
-  // (microseconds after) the accept.
-  if (evtimer_add(timer_.get(), worker_.timeout(config_->config.settings.negotiate_timeout_s)) != 0)
-    drop("cannot register events -> closed");
+  // (microseconds after) the accept. Behind a balancer, what the PROXY header left of it.
+  int result;
+  if (negotiation_deadline_ms_ != 0) {
+    const int64_t left = std::max<int64_t>(0, negotiation_deadline_ms_ - monotonic_ms());
+    const timeval rest{static_cast<time_t>(left / 1000),
+                       static_cast<suseconds_t>(left % 1000 * 1000)};
+    result = evtimer_add(timer_.get(), &rest);
+  } else {
+    result =
+        evtimer_add(timer_.get(), worker_.timeout(config_->config.settings.negotiate_timeout_s));
+  }
+  if (result != 0) drop("cannot register events -> closed");
 }
 
 void Session::read_early_data() {
@@ -226,7 +236,8 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
   start_relay(std::move(server), peer, std::move(primary));
 }
 
-void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary) {
+void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary,
+                          std::unique_ptr<const Relay::HopRoute> hop) {
   // The relay takes both sockets over with their events as they are, and the bytes the client
   // sent after its request.
   timer_.reset();
@@ -238,7 +249,8 @@ void Session::start_relay(WatchedSocketPtr other, const Endpoint& other_peer, Pr
                        config_->config.settings.idle_timeout_s,
                        std::move(slot_),
                        std::move(primary),
-                       stats::label_for(parser_.request())};
+                       stats::label_for(parser_.request()),
+                       std::move(hop)};
   worker_.start_relay(std::move(params));
   end();
 }
@@ -261,13 +273,17 @@ std::string Session::describe() const {
   return text;
 }
 
+std::string Session::destination_text() const {
+  const socks4::Request& request = parser_.request();
+  char address[Endpoint::kTextSize];
+  return request.is_4a() ? request.hostname + ":" + std::to_string(request.port)
+                         : std::string(Endpoint::ipv4(request.ip, request.port).format(address));
+}
+
 void Session::log_event(std::string_view result, std::string_view reason, std::string_view resolved,
                         std::string_view via) const {
   const socks4::Request& request = parser_.request();
-  char address[Endpoint::kTextSize];
-  const std::string destination =
-      request.is_4a() ? request.hostname + ":" + std::to_string(request.port)
-                      : std::string(Endpoint::ipv4(request.ip, request.port).format(address));
+  const std::string destination = destination_text();
   log::Event event;
   event.client = peer_text_;
   event.user = request.user_id;

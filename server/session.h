@@ -24,6 +24,7 @@
 #include "libevent_ptr.h"
 #include "next_hop_connector.h"
 #include "outbound_route.h"
+#include "relay.h"
 #include "server_context.h"
 #include "socks4/proto.h"
 #include "socks4/unique_fd.h"
@@ -45,9 +46,12 @@ class Session : private WatchedSocket::Handler {
   // The client came through a load balancer (PROXY header) and reached it at `reached`: the
   // identd query names that port as the server's. Without `reached` (LOCAL, UNKNOWN) it is
   // the balancer itself, a health check: closing before a request is logged only with -d.
-  void set_proxied(const std::optional<Endpoint>& reached) {
+  // `negotiation_deadline_ms`: the accept's negotiation timeout, which the header has used
+  // some of.
+  void set_proxied(const std::optional<Endpoint>& reached, int64_t negotiation_deadline_ms) {
     proxied_destination_ = reached;
     health_check_ = !reached;
+    negotiation_deadline_ms_ = negotiation_deadline_ms;
   }
   bool awaiting_inbound() const { return phase_ == Phase::kAwaitingInbound; }  // for stats
 
@@ -84,9 +88,10 @@ class Session : private WatchedSocket::Handler {
   // CONNECT.
   void connect_to(std::vector<Endpoint> addresses);
   void on_connected(int error, WatchedSocketPtr server, const Endpoint& peer);
-  // Hands the client and `other` (the destination, or BIND's inbound connection) to a Relay;
-  // destroys *this.
-  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary);
+  // Hands the client and `other` (the destination, or BIND's inbound connection, or the next
+  // hop carrying either: `hop`) to a Relay; destroys *this.
+  void start_relay(WatchedSocketPtr other, const Endpoint& other_peer, PrimaryHold primary,
+                   std::unique_ptr<const Relay::HopRoute> hop = nullptr);
   // BIND (session_bind.cc).
   void bind_to(const Admission& admission);  // chooses the address the inbound must come from
   void listen_for_inbound(uint32_t destination_ip);
@@ -98,6 +103,7 @@ class Session : private WatchedSocket::Handler {
   // Next hops (session_next_hop.cc). Each returns true when it has taken the request over (to
   // a next hop, or refused it); false leaves it to the direct path.
   bool route_name_first(bool name_admitted);               // a 4a name, before DNS
+  bool bind_follows_named_primary(bool name_admitted);     // a 4a BIND by a hop primary's name
   bool pass_on_unresolved(int error, bool name_admitted);  // a 4a name DNS could not resolve
   bool route_outbound(Admission& admission);               // CONNECT by address; BIND by primary
   OutboundQuery outbound_query() const;
@@ -113,6 +119,8 @@ class Session : private WatchedSocket::Handler {
 
   // "CONNECT user=alice example.test:80" (untrusted parts sanitised).
   std::string describe() const;
+  // The destination the client asked for, raw: "far.test:80", "198.51.100.2:80".
+  std::string destination_text() const;
   // The request's fields as a JSON-lines event with `result` and `reason` (log_format json).
   void log_event(std::string_view result, std::string_view reason, std::string_view resolved = {},
                  std::string_view via = {}) const;
@@ -157,12 +165,13 @@ class Session : private WatchedSocket::Handler {
   std::optional<WaitingBind> waiting_bind_;
   bool client_ended_ = false;  // BIND: the client half-closed while waiting
   std::optional<IdentdQuery> identd_query_;
-  std::optional<IdentdResult> identd_;  // once identd has been asked
-  int64_t deadline_ms_ = 0;             // end of the connect phase (monotonic)
-  int64_t request_us_ = 0;              // when the request was complete (stats)
-  int64_t lookup_started_us_ = 0;       // when the 4a lookup started (stats)
-  std::string resolved_text_;           // " (198.51.100.2)" for 4a log lines
-  size_t early_size_ = 0;               // bytes after the request, at the start of buffer_
+  std::optional<IdentdResult> identd_;   // once identd has been asked
+  int64_t deadline_ms_ = 0;              // end of the connect phase (monotonic)
+  int64_t negotiation_deadline_ms_ = 0;  // behind a balancer: from its accept; else 0
+  int64_t request_us_ = 0;               // when the request was complete (stats)
+  int64_t lookup_started_us_ = 0;        // when the 4a lookup started (stats)
+  std::string resolved_text_;            // " (198.51.100.2)" for 4a log lines
+  size_t early_size_ = 0;                // bytes after the request, at the start of buffer_
   std::array<uint8_t, kBufferSize> buffer_;
 };
 

@@ -27,6 +27,7 @@ std::string Session::user_sent_on() const {
 }
 
 bool Session::route_name_first(bool name_admitted) {
+  if (bind_follows_named_primary(name_admitted)) return true;
   if (!config_->config.outbound) return false;
   OutboundRoute route = route_name(config_->config, outbound_query());
   if (route.action == HopAction::kDirect) return false;  // resolved here
@@ -38,6 +39,19 @@ bool Session::route_name_first(bool name_admitted) {
   const socks4::Request& request = parser_.request();
   ask_next_hop(std::move(route),
                {request.command, request.port, request.ip, user_sent_on(), request.hostname});
+  return true;
+}
+
+bool Session::bind_follows_named_primary(bool name_admitted) {
+  const socks4::Request& request = parser_.request();
+  if (request.command != socks4::Command::kBind) return false;
+  auto hop = worker_.context().hop_primaries.hop_for_name(peer_, request.hostname);
+  if (!hop) return false;
+  // As for a name passed on: the rules decide the name; the hop resolves it.
+  if (!name_admitted && !settle(admit_name(config_->config, admission_request()))) return true;
+  ask_next_hop(
+      {HopAction::kNextHop, {*hop}, "primary CONNECT"},
+      {socks4::Command::kBind, request.port, request.ip, user_sent_on(), request.hostname});
   return true;
 }
 
@@ -172,12 +186,15 @@ void Session::on_next_hop_reply(NextHopResult result) {
     std::optional<uint32_t> destination;
     if (reply.ip != 0 && !socks4::is_4a_marker(reply.ip)) destination = reply.ip;
     if (!destination && !parser_.request().is_4a()) destination = parser_.request().ip;
+    Endpoint primary_destination;  // AF_UNSPEC: the hop named no address (0.0.0.0)
     if (destination) {
-      const Endpoint primary_destination = Endpoint::ipv4(*destination, 0);
+      primary_destination = Endpoint::ipv4(*destination, 0);
       primary = PrimaryHold(worker_.context().primaries, peer_, primary_destination);
-      primary.set_hop(
-          HopHold(worker_.context().hop_primaries, peer_, primary_destination, result.hop));
     }
+    // A 4a CONNECT is a primary by its name too: a BIND by that name follows it to the hop
+    // even when the hop's reply named no address.
+    primary.set_hop(HopHold(worker_.context().hop_primaries, peer_, primary_destination,
+                            parser_.request().hostname, result.hop));
   }
   if (!send_hop_reply(reply)) {
     drop(description + " -> closed (cannot send the reply: " + strerror(errno) + ")");
@@ -197,7 +214,9 @@ void Session::on_next_hop_reply(NextHopResult result) {
               detail.c_str(), hop.c_str(), via_.c_str());
   }
   if (!is_bind) {
-    start_relay(std::move(result.socket), result.hop, std::move(primary));
+    auto route =
+        std::make_unique<const Relay::HopRoute>(Relay::HopRoute{destination_text(), result.hop});
+    start_relay(std::move(result.socket), result.hop, std::move(primary), std::move(route));
     return;
   }
   // BIND: the second reply comes from the hop when its inbound connection arrives.
@@ -220,7 +239,10 @@ void Session::on_next_hop_second_reply(NextHopResult result) {
     return;
   }
   log::info("%s %s from %s -> granted", peer_text_.c_str(), what.c_str(), from.to_string().c_str());
-  start_relay(std::move(result.socket), result.hop, PrimaryHold());
+  // The inbound connection, as the hop reports where it came from.
+  auto route =
+      std::make_unique<const Relay::HopRoute>(Relay::HopRoute{from.to_string(), result.hop});
+  start_relay(std::move(result.socket), result.hop, PrimaryHold(), std::move(route));
 }
 
 }  // namespace sockd

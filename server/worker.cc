@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "outbound_route.h"
 #include "stats/worker_snapshot.h"
 
 namespace sockd {
@@ -66,7 +67,8 @@ bool Worker::init(std::string* error) {
   auto active = context_.config.load();
   const auto& settings = active->config.settings;
   std::vector<std::string> warnings;
-  dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file, &warnings);
+  dns_ = make_resolver(base_.get(), settings.resolv_conf, settings.hosts_file,
+                       unresolved_names_fate(active->config), &warnings);
   if (!dns_) {
     *error = "cannot create the resolver";
     return false;
@@ -152,7 +154,8 @@ void Worker::reload_resolver() {
   auto active = context_.config.load();
   std::vector<std::string> warnings;
   sockd::reload_resolver(dns_.get(), active->config.settings.resolv_conf,
-                         active->config.settings.hosts_file, &warnings);
+                         active->config.settings.hosts_file, unresolved_names_fate(active->config),
+                         &warnings);
   log_resolver_warnings(warnings);
 }
 
@@ -181,28 +184,46 @@ void Worker::accept_balancer(socks4::UniqueFd connection, const Endpoint& balanc
     // Its header is not read: anyone else could claim any client address.
     log::info("%s refused: not in proxy_from (a proxy_protocol listener) -> rejected",
               balancer.to_string().c_str());
+    stats_.refused_early(stats::Reason::kRule, balancer.to_string(), "not in proxy_from");
     reject_at_once(connection.get());
     return;
   }
+  // While its header is awaited the connection is the balancer's: it holds a place like any
+  // client, and counts as one of the balancer's negotiations (sockd.conf(5), proxy_from).
+  const int limit = settings.max_connections;
+  if (limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
+    log::info("%s refused: %d clients already (max_connections) -> rejected",
+              balancer.to_string().c_str(), limit);
+    stats_.refused_early(stats::Reason::kLimit, balancer.to_string(), "max_connections");
+    reject_at_once(connection.get());
+    return;
+  }
+  std::optional<SourceLimits::Admitted> source =
+      context_.sources.admit(balancer, 0, active->negotiations_per_source);
+  if (!source) {
+    stats_.refused_early(stats::Reason::kLimit, balancer.to_string(), "per-source limit");
+    reject_at_once(connection.get());  // after the log line (if any) that admit() wrote
+    return;
+  }
+  ClientSlot slot(context_.open_clients, std::move(source->negotiation));
   auto handshake = handshakes_.emplace(handshakes_.end(), *this, std::move(connection), balancer,
-                                       settings.negotiate_timeout_s);
+                                       settings.negotiate_timeout_s, std::move(slot));
   handshake->start(handshake);  // may end the handshake at once
 }
 
-void Worker::accept_proxied(socks4::UniqueFd client, const Endpoint& peer,
-                            const std::optional<Endpoint>& reached) {
-  accept_client(std::move(client), peer, true, reached);
+void Worker::accept_proxied(socks4::UniqueFd client, const Endpoint& peer, ProxiedClient proxied) {
+  accept_client(std::move(client), peer, &proxied);
 }
 
 void Worker::end_handshake(std::list<ProxyHandshake>::iterator handshake) {
   handshakes_.erase(handshake);
 }
 
-void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied,
-                           const std::optional<Endpoint>& reached) {
+void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, ProxiedClient* proxied) {
   auto active = context_.config.load();
   int limit = active->config.settings.max_connections;
-  if (limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
+  // A proxied client has held its place since the accept.
+  if (!proxied && limit > 0 && context_.open_clients.load(std::memory_order_relaxed) >= limit) {
     // Logged before the reply, so that a client holding its 91 finds the reason written.
     log::info("%s refused: %d clients already (max_connections) -> rejected",
               peer.to_string().c_str(), limit);
@@ -217,10 +238,16 @@ void Worker::accept_client(socks4::UniqueFd client, const Endpoint& peer, bool p
     reject_at_once(client.get());  // after the log line (if any) that admit() wrote
     return;
   }
-  ClientSlot slot(context_.open_clients, std::move(*source));
+  ClientSlot slot;
+  if (proxied) {
+    proxied->slot.change_source(std::move(*source));  // the balancer's negotiation ends
+    slot = std::move(proxied->slot);
+  } else {
+    slot = ClientSlot(context_.open_clients, std::move(*source));
+  }
   auto session = sessions_.emplace(sessions_.end(), *this, std::move(client), peer,
                                    std::move(active), std::move(slot));
-  if (proxied) session->set_proxied(reached);
+  if (proxied) session->set_proxied(proxied->reached, proxied->negotiation_deadline_ms);
   session->start(session);  // may end the session at once
 }
 

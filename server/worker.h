@@ -62,20 +62,19 @@ class Worker {
   void end_session(std::list<Session>::iterator session);
   void end_relay(std::list<Relay>::iterator relay);
   void end_handshake(std::list<ProxyHandshake>::iterator handshake);
-  // A client whose PROXY header has been read: `client` is the address it reports (the
-  // balancer's own for LOCAL/UNKNOWN), `reached` the address the client reached on the
-  // balancer (none for LOCAL/UNKNOWN).
-  void accept_proxied(socks4::UniqueFd client, const Endpoint& peer,
-                      const std::optional<Endpoint>& reached);
+  // A client whose PROXY header has been read: `peer` is the address it reports (the
+  // balancer's own for LOCAL/UNKNOWN); its own per-source limits apply from now on.
+  void accept_proxied(socks4::UniqueFd client, const Endpoint& peer, ProxiedClient proxied);
 
  private:
   static void on_control(evutil_socket_t, short, void* arg);
   void run();
-  // `proxied`: through a load balancer, which `reached` (see accept_proxied).
-  void accept_client(socks4::UniqueFd client, const Endpoint& peer, bool proxied = false,
-                     const std::optional<Endpoint>& reached = std::nullopt);
+  // `proxied`: through a load balancer (see accept_proxied), already in max_connections.
+  void accept_client(socks4::UniqueFd client, const Endpoint& peer,
+                     ProxiedClient* proxied = nullptr);
   // A connection on a proxy_protocol listener: from a balancer in proxy_from, its header is
-  // read first; from anyone else it is refused.
+  // read first, the connection counted in max_connections and as a negotiation of the
+  // balancer's address meanwhile; from anyone else it is refused.
   void accept_balancer(socks4::UniqueFd connection, const Endpoint& balancer);
   void reload_resolver();
   void log_resolver_warnings(const std::vector<std::string>& warnings) const;

@@ -12,6 +12,8 @@
 
 #include "../support/bind_client.h"
 #include "../support/dns_stub.h"
+#include "../support/identd_private_net.h"
+#include "../support/identd_scripted.h"
 #include "../support/loopback_server.h"
 #include "../support/sockd_process.h"
 #include "../support/socket_io.h"
@@ -119,6 +121,34 @@ TEST_F(NextHopTest, JsonEventsNameTheHop) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(first_->wait_for_log("\"via\":\"" + second_hop() + "\"", kBound)) << first_->log();
   EXPECT_FALSE(first_->log_lines_with({"\"result\":\"granted\"", "\"via\":"}).empty());
+}
+
+// The close line names what the client asked for, and the hop that carried it.
+TEST_F(NextHopTest, CloseLineNamesTheDestinationAndTheHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(start_first("permit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string destination = "far.test:" + std::to_string(web_.port());
+  EXPECT_TRUE(
+      first_->wait_for_log(" close " + destination + " via " + second_hop() + ": sent", kBound))
+      << first_->log();
+}
+
+TEST_F(NextHopTest, JsonCloseEventNamesTheDestinationAndTheHop) {
+  ASSERT_NO_FATAL_FAILURE(start_second());
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("log_format json\npermit 127.0.0.0/8\nnext_hop " + second_hop() + "\n"));
+  CommandResult r = curl("socks4a", "far.test", web_.port());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(first_->wait_for_log("\"event\":\"close\"", kBound)) << first_->log();
+  EXPECT_FALSE(
+      first_
+          ->log_lines_with({"\"event\":\"close\"",
+                            "\"destination\":\"far.test:" + std::to_string(web_.port()) + "\"",
+                            "\"via\":\"" + second_hop() + "\""})
+          .empty())
+      << first_->log();
 }
 
 TEST_F(NextHopTest, WithoutNextHopAnUnresolvableNameIsRefused) {
@@ -278,6 +308,152 @@ TEST_F(NextHopTest, BindFollowsItsPrimaryThroughTheNextHop) {
   EXPECT_EQ(std::string(data->begin(), data->end()), "150 data\r\n");
   EXPECT_FALSE(first_->log_lines_with({"BIND user=ftpuser", "via " + second_hop()}).empty())
       << first_->log();
+}
+
+// A next hop that answers a 4a CONNECT with 0.0.0.0 (some do) and a BIND with 127.0.0.9:4242.
+void zero_address_hop(int fd) {
+  uint8_t byte = 0;
+  std::vector<uint8_t> request;
+  int nuls = 0;
+  while (recv(fd, &byte, 1, 0) == 1) {
+    request.push_back(byte);
+    const bool is_4a = request.size() >= 8 && request[4] == 0 && request[5] == 0 &&
+                       request[6] == 0 && request[7] != 0;
+    if (request.size() > 8 && byte == 0 && ++nuls == (is_4a ? 2 : 1)) break;
+  }
+  if (request.size() < 9) return;
+  const bool bind = request[1] == 2;
+  const std::vector<uint8_t> reply = bind ? std::vector<uint8_t>{0, 90, 0x10, 0x92, 127, 0, 0, 9}
+                                          : std::vector<uint8_t>{0, 90, 0, 0, 0, 0, 0, 0};
+  send_all(fd, std::span<const uint8_t>(reply));
+  char buffer[256];
+  while (recv(fd, buffer, sizeof buffer, 0) > 0) {
+  }
+}
+
+// The hop names no address for the 4a CONNECT: the client's BIND by the same name still
+// follows its primary there, though the outbound file routes only the CONNECT's port.
+TEST_F(NextHopTest, BindByNameFollowsAPrimaryTheHopAnsweredWithoutAddress) {
+  LoopbackServer hop{zero_address_hop};
+  const std::string hop_text = "127.0.0.1:" + std::to_string(hop.port());
+  const std::string outbound =
+      files_.write("outbound", "sockd @=" + hop_text + " far.test eq 21\ndirect 0.0.0.0/0\n");
+  first_ = start(resolving_, "first", "permit 127.0.0.0/8\noutbound " + outbound + "\n");
+  ASSERT_NE(first_->port(), 0);
+  std::optional<Reply> reply;
+  UniqueFd primary =
+      open_relay(first_->port(), connect_request_4a("far.test", 21, "ftpuser"), &reply);
+  ASSERT_TRUE(primary);
+  ASSERT_EQ(reply->code, ReplyCode::kGranted);
+  ASSERT_EQ(reply_ip(*reply), "0.0.0.0");
+
+  UniqueFd client = send_request(first_->port(), bind_request_4a("far.test", 20, "ftpuser"));
+  ASSERT_TRUE(client);
+  std::optional<Reply> first_reply = read_reply(client.get());
+  ASSERT_TRUE(first_reply);
+  EXPECT_EQ(first_reply->code, ReplyCode::kGranted) << first_->log();
+  EXPECT_EQ(reply_ip(*first_reply), "127.0.0.9") << "the first reply is the next hop's";
+  EXPECT_EQ(first_reply->port, 4242);
+  EXPECT_TRUE(
+      first_->wait_for_log("BIND user=ftpuser far.test:20 (next hop listening on "
+                           "127.0.0.9:4242) -> granted via " +
+                               hop_text + " (primary CONNECT)",
+                           kBound))
+      << first_->log();
+}
+
+// The USERID sockd sends on to a next hop is identd's user when identd named one. Each test
+// runs in a private network namespace (identd_private_net.h), where the scripted identd owns
+// 127.0.0.1:113; the chain is as above (first resolves nothing, second resolves far.test).
+class NextHopIdentdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    network_ = std::make_unique<PrivateNetwork>();
+    ASSERT_TRUE(network_->ok()) << network_->error();
+    files_ = std::make_unique<TempDir>();
+    nothing_ = std::make_unique<DnsStub>(DnsStub::Table{});
+    resolving_ = std::make_unique<DnsStub>(DnsStub::Table{{"far.test", {"127.0.0.1"}}});
+    web_ = std::make_unique<LoopbackServer>(echo_handler);
+    second_ = start(*resolving_, "second", "permit 127.0.0.0/8\n");
+    ASSERT_NE(second_->port(), 0);
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      if (first_) std::cerr << "--- first sockd:\n" << first_->log();
+      if (second_) std::cerr << "--- second sockd:\n" << second_->log();
+    }
+    // Everything made inside the namespace goes before the thread leaves it.
+    first_.reset();
+    second_.reset();
+    identd_.reset();
+    web_.reset();
+    resolving_.reset();
+    nothing_.reset();
+    network_.reset();
+  }
+
+  std::unique_ptr<SockdProcess> start(DnsStub& stub, const std::string& name,
+                                      const std::string& config) {
+    SockdOptions options;
+    options.full_config = "hosts_file " + files_->write(name + ".hosts", "127.0.0.1 localhost\n") +
+                          "\nresolv_conf " +
+                          files_->write(name + ".resolv", stub.resolv_conf(1, 1)) +
+                          "\ntimeout connect 5\ntimeout negotiate 5\ntimeout identd 3\n" + config;
+    auto sockd = std::make_unique<SockdProcess>(options);
+    EXPECT_TRUE(sockd->start()) << sockd->error();
+    return sockd;
+  }
+
+  void start_first(const std::string& rules, IdentdScript identd) {
+    identd_ = std::make_unique<ScriptedIdentd>("127.0.0.1", std::move(identd));
+    ASSERT_TRUE(identd_->listening());
+    first_ = start(*nothing_, "first",
+                   rules + "next_hop 127.0.0.1:" + std::to_string(second_->port()) + "\n");
+    ASSERT_NE(first_->port(), 0);
+  }
+
+  // A 4a CONNECT to far.test (only the second resolves it) as `user`; the reply code or 0.
+  int connect_as(const std::string& user) {
+    std::optional<Reply> reply;
+    UniqueFd fd =
+        open_relay(first_->port(), connect_request_4a("far.test", web_->port(), user), &reply);
+    return reply ? static_cast<int>(reply->code) : 0;
+  }
+
+  std::unique_ptr<PrivateNetwork> network_;
+  std::unique_ptr<TempDir> files_;
+  std::unique_ptr<DnsStub> nothing_, resolving_;
+  std::unique_ptr<LoopbackServer> web_;
+  std::unique_ptr<ScriptedIdentd> identd_;
+  std::unique_ptr<SockdProcess> first_, second_;
+};
+
+// identd is asked (a rule may need it) but the permitting rule does not check it: the request
+// is granted, and the hop is told identd's user, not the USERID the client chose.
+TEST_F(NextHopIdentdTest, IdentdsUserIsSentOnNotTheUserid) {
+  ASSERT_NO_FATAL_FAILURE(
+      start_first("deny ?=I 10.0.0.0/8\npermit 127.0.0.0/8\n", answering_as("bob")));
+  EXPECT_EQ(connect_as("alice"), 90);
+  EXPECT_TRUE(first_->wait_for_log("identd: user bob", kBound));
+  const std::string destination = "far.test:" + std::to_string(web_->port());
+  EXPECT_TRUE(second_->wait_for_log("CONNECT user=bob " + destination, kBound)) << second_->log();
+  EXPECT_TRUE(second_->log_lines_with({"user=alice"}).empty()) << second_->log();
+}
+
+// `identd loose`: another user is 93 and nothing reaches the hop; an identd that names no user
+// (ERROR) is tolerated, and then the USERID is what is sent on.
+TEST_F(NextHopIdentdTest, LooseRefusesAnotherUserAndSendsTheUseridWhenIdentdNamesNone) {
+  ASSERT_NO_FATAL_FAILURE(start_first("identd loose\npermit 127.0.0.0/8\n", answering_as("bob")));
+  EXPECT_EQ(connect_as("alice"), 93);
+  EXPECT_TRUE(first_->wait_for_log("identd reports another user", kBound));
+
+  identd_.reset();  // port 113 is free again
+  identd_ = std::make_unique<ScriptedIdentd>("127.0.0.1", answering_error("HIDDEN-USER"));
+  ASSERT_TRUE(identd_->listening());
+  EXPECT_EQ(connect_as("alice"), 90);
+  EXPECT_TRUE(second_->wait_for_log("CONNECT user=alice far.test:", kBound)) << second_->log();
+  EXPECT_TRUE(second_->log_lines_with({"user=bob"}).empty()) << "the refused one never got there";
 }
 
 }  // namespace

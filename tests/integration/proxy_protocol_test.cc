@@ -5,6 +5,9 @@
 // connecting from 127.0.0.2.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "../support/loopback_server.h"
 #include "../support/socks_client.h"
 #include "sockd_fixture.h"
@@ -172,6 +175,70 @@ TEST_F(ProxyProtocolTest, HeaderMustArriveWithinNegotiationTimeout) {
   ASSERT_TRUE(fd);
   EXPECT_TRUE(wait_for_close(fd.get(), kBound));
   EXPECT_TRUE(sockd().wait_for_log("PROXY header timed out after 2s", kBound)) << sockd().log();
+}
+
+// A connection waiting for its header holds a place like any other client: otherwise a
+// balancer's idle connections would be free of max_connections.
+TEST_F(ProxyProtocolTest, HeaderWaitCountsAgainstMaxConnections) {
+  SockdOptions options = with_config(proxied_config("max_connections 2\n"));
+  options.listen.clear();
+  options.extra_args = {"-t", "1"};  // one accept queue: the silent two come first
+  ASSERT_NO_FATAL_FAILURE(start_sockd(std::move(options)));
+  LoopbackServer echo(echo_handler);
+  UniqueFd silent1 = send_from(kBalancer, {});
+  UniqueFd silent2 = send_from(kBalancer, {});
+  ASSERT_TRUE(silent1 && silent2);
+  expect_refused(
+      send_from(kBalancer, v1_header("10.7.7.7", 1) + connect_request("127.0.0.1", echo.port())));
+  EXPECT_FALSE(sockd().log_lines_with({"127.0.0.2", "max_connections)"}).empty()) << sockd().log();
+}
+
+// Until its header is read a connection is the balancer's: it counts against the balancer
+// address's max_negotiations_per_source, and no longer once the header names the client.
+TEST_F(ProxyProtocolTest, HeaderWaitCountsAgainstBalancerNegotiations) {
+  SockdOptions options = with_config(proxied_config("max_negotiations_per_source 2\n"));
+  options.listen.clear();
+  options.extra_args = {"-t", "1", "-d"};
+  ASSERT_NO_FATAL_FAILURE(start_sockd(std::move(options)));
+  LoopbackServer echo(echo_handler);
+  UniqueFd silent1 = send_from(kBalancer, {});
+  UniqueFd silent2 = send_from(kBalancer, {});
+  ASSERT_TRUE(silent1 && silent2);
+  expect_refused(
+      send_from(kBalancer, v1_header("10.7.7.7", 1) + connect_request("127.0.0.1", echo.port())));
+  EXPECT_TRUE(sockd().wait_for_log("max_negotiations_per_source", kBound)) << sockd().log();
+  EXPECT_FALSE(sockd().log_lines_with({"127.0.0.2", "max_negotiations_per_source"}).empty())
+      << sockd().log();
+
+  // A header (and no request yet): the waiting connection is 10.7.7.8's now, not the balancer's.
+  ASSERT_TRUE(send_all(silent1.get(), std::span<const uint8_t>(v1_header("10.7.7.8", 2))));
+  ASSERT_TRUE(sockd().wait_for_log("10.7.7.8:2 came through", kBound)) << sockd().log();
+  UniqueFd fd =
+      send_from(kBalancer, v1_header("10.7.7.9", 3) + connect_request("127.0.0.1", echo.port()));
+  ASSERT_TRUE(fd);
+  auto reply = read_reply(fd.get());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->code, ReplyCode::kGranted);
+}
+
+// `timeout negotiate` counts from the accept, header and request together: a header that comes
+// late leaves the request only the rest of it, not a fresh timeout.
+TEST_F(ProxyProtocolTest, OneNegotiationDeadlineCoversHeaderAndRequest) {
+  ASSERT_NO_FATAL_FAILURE(start_proxied());
+  const auto accepted = std::chrono::steady_clock::now();
+  UniqueFd fd = send_from(kBalancer, text("PROXY TCP4 "));
+  ASSERT_TRUE(fd);
+  // The rest of the header 1.6 s into the 2 s; no request after it. (A slow balancer's pace,
+  // not a wait for an event.)
+  std::this_thread::sleep_for(milliseconds(1600));
+  const Bytes header = v1_header("10.7.7.7", 1);
+  ASSERT_TRUE(send_all(fd.get(), std::span<const uint8_t>(header).subspan(11)));
+  EXPECT_TRUE(wait_for_close(fd.get(), kBound));
+  const auto taken =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - accepted);
+  // 2 s from the accept; a fresh timer after the header would close it at 3.6 s.
+  EXPECT_LT(taken.count(), 3000) << sockd().log();
+  EXPECT_TRUE(sockd().wait_for_log("negotiation timed out after 2s", kBound)) << sockd().log();
 }
 
 TEST_F(ProxyProtocolTest, PerSourceLimitCountsReportedClients) {

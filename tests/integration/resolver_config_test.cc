@@ -102,5 +102,39 @@ TEST(ResolverCheck, CheckModeWarnsOfNoNameserverAndOfMissingFiles) {
   EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
 }
 
+// With next_hop, a name the hosts file does not know is passed on unresolved, not refused: the
+// warning says so, at start and in `sockd -n`.
+TEST(ResolverCheck, NoNameserverWarningSaysNamesGoToTheNextHop) {
+  TempDir dir;
+  const std::string empty = dir.write("empty-resolv.conf", "");
+  const std::string hosts = dir.write("hosts", "127.0.0.1 only-sockd.test\n");
+  const std::string config =
+      dir.write("a.conf", "resolv_conf " + empty + "\nhosts_file " + hosts +
+                              "\nnext_hop 127.0.0.1:9\npermit 127.0.0.0/8\n");
+  CommandResult r = run_command({sockd_binary(), "-n", "-f", config}, kCommandBound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: no nameserver in " + empty + ": 4a names not in " + hosts +
+                       " are passed on unresolved to next hop 127.0.0.1:9 (next_hop)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("are refused"), std::string::npos) << r.err;
+}
+
+TEST_F(ResolverConfig, NoNameserverWarningAtStartSaysNamesGoToTheNextHop) {
+  SockdOptions options;
+  resolv_conf_ = files_.write("resolv.conf", "options timeout:1\n");
+  options.full_config = "hosts_file " + files_.write("hosts", "127.0.0.1 only-sockd.test\n") +
+                        "\nresolv_conf " + resolv_conf_ +
+                        "\nnext_hop 127.0.0.1:9\npermit 127.0.0.0/8\n";
+  ASSERT_NO_FATAL_FAILURE(start_sockd(options));
+  EXPECT_EQ(sockd()
+                .log_lines_with({"no nameserver in " + resolv_conf_,
+                                 "passed on unresolved to next hop 127.0.0.1:9 (next_hop)"})
+                .size(),
+            1u)
+      << sockd().log();
+  EXPECT_TRUE(sockd().log_lines_with({"are refused"}).empty()) << sockd().log();
+}
+
 }  // namespace
 }  // namespace socks4::test

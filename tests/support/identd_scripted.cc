@@ -37,6 +37,15 @@ std::string userid_answer(const std::string& query, const std::string& user) {
   return query + " : USERID : UNIX : " + user + "\r\n";
 }
 
+IdentdScript answering_as(std::string user) {
+  return {[user](const std::string& query) { return userid_answer(query, user); }, false};
+}
+
+IdentdScript answering_error(std::string error) {
+  return {[error](const std::string& query) { return query + " : ERROR : " + error + "\r\n"; },
+          false};
+}
+
 ScriptedIdentd::ScriptedIdentd(const std::string& ip, IdentdScript script)
     : script_(std::move(script)) {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -23,6 +23,10 @@ struct IdentdScript {
 
 // "<query ports> : USERID : UNIX : <user>\r\n", the well-formed answer naming `user`.
 std::string userid_answer(const std::string& query, const std::string& user);
+// A script that names `user` for every query.
+IdentdScript answering_as(std::string user);
+// A script that answers every query "ERROR : <error>" (HIDDEN-USER, NO-USER, ...).
+IdentdScript answering_error(std::string error);
 
 class ScriptedIdentd {
  public:
