@@ -51,7 +51,9 @@ if run_make "$work/install.log" "${paths[@]}" install; then
   done
   grep -aq "$libdir/libsocksify.so" "$dest/usr/bin/socksify" ||
     fail "socksify does not name $libdir/libsocksify.so"
-  grep -aq '/usr/local' "$dest/usr/bin/socksify" && fail "socksify still names /usr/local"
+  # (The shell commands' fixed PATH names /usr/local/bin; no install path may.)
+  grep -aq '/usr/local/lib\|/usr/local/share' "$dest/usr/bin/socksify" &&
+    fail "socksify still names /usr/local"
   for r in rftp rtelnet; do
     [[ -x "$dest/usr/bin/$r" ]] || fail "$r is not executable"
     grep -q '^socksify=/usr/bin/socksify$' "$dest/usr/bin/$r" || fail "$r does not run /usr/bin/socksify"
