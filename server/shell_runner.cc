@@ -11,57 +11,10 @@
 
 #include "log.h"
 #include "monotonic_clock.h"
+#include "socks4/shell_spawn.h"
 
 namespace sockd {
 namespace {
-
-// The command sees neither sockd's environment nor its descriptors.
-char kPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-// posix_spawn attributes and file actions, destroyed on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attributes_);
-    posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  // 0 or an error number.
-  int prepare() {
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);  // sockd ignores it; an ignored signal survives exec
-    sigaddset(&defaults, SIGCHLD);
-    int error = 0;
-    if (!error) {
-      error = posix_spawnattr_setflags(
-          &attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    }
-    if (!error) error = posix_spawnattr_setpgroup(&attributes_, 0);  // its own group
-    if (!error) error = posix_spawnattr_setsigmask(&attributes_, &none);
-    if (!error) error = posix_spawnattr_setsigdefault(&attributes_, &defaults);
-    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY, 0);
-    if (!error) error = posix_spawn_file_actions_adddup2(&actions_, 1, 2);
-    // Whatever might lack close-on-exec (client sockets above all) stays behind.
-    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
-    return error;
-  }
-
-  const posix_spawnattr_t* attributes() const { return &attributes_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-
- private:
-  posix_spawnattr_t attributes_;
-  posix_spawn_file_actions_t actions_;
-};
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -79,17 +32,8 @@ bool ShellRunner::run(const std::string& command, const std::string& what, int t
     count(stats::ShellOutcome::kNotRun);
     return false;
   }
-  SpawnSetup setup;
-  int error = setup.prepare();
   pid_t pid = -1;
-  if (!error) {
-    char shell[] = "/bin/sh";
-    char dash_c[] = "-c";
-    std::string text = command;  // posix_spawn wants char* const[]
-    char* argv[] = {shell, dash_c, text.data(), nullptr};
-    char* envp[] = {kPath, nullptr};
-    error = posix_spawn(&pid, shell, setup.actions(), setup.attributes(), argv, envp);
-  }
+  const int error = socks4::ShellSpawn(command).spawn(&pid);
   if (error) {
     log::warning("shell command of %s not run: %s", what.c_str(), strerror(error));
     count(stats::ShellOutcome::kNotRun);

@@ -21,12 +21,10 @@
 #include <cstring>
 
 #include "socks4/client_log.h"
+#include "socks4/shell_spawn.h"
 
 namespace socks4::client {
 namespace {
-
-// The command sees none of the program's environment: no LD_PRELOAD, no SOCKS_*.
-char kPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // Supervisors started and not yet reaped: 0 free, -1 being claimed, else a pid. Lock-free, so no
 // lock of ours is held across the program's fork(2); a child of the program finds pids that are
@@ -54,48 +52,6 @@ std::atomic<pid_t>* claim_slot() {
   }
   return claimed;
 }
-
-// posix_spawn's attributes and file actions, prepared before the supervisor exists (it must not
-// allocate: another thread of the program may hold malloc's lock at the clone).
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attributes_);
-    posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  // 0 or an error number.
-  int prepare() {
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);  // every handler and ignored signal of the program back to default
-    int error = posix_spawnattr_setflags(
-        &attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (!error) error = posix_spawnattr_setpgroup(&attributes_, 0);  // its own group
-    if (!error) error = posix_spawnattr_setsigmask(&attributes_, &none);
-    if (!error) error = posix_spawnattr_setsigdefault(&attributes_, &all);
-    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-    if (!error) error = posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY, 0);
-    // Not even stderr: a command must not hold the program's pipes open after it exits (a
-    // reader would wait for it), nor write into its output; the notice tells the user why.
-    if (!error) error = posix_spawn_file_actions_adddup2(&actions_, 1, 2);
-    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
-    return error;
-  }
-
-  const posix_spawnattr_t* attributes() const { return &attributes_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-
- private:
-  posix_spawnattr_t attributes_;
-  posix_spawn_file_actions_t actions_;
-};
 
 // Waits for `pid` (the command) at most kShellTimeLimitSeconds, then kills its process group.
 void wait_bounded(pid_t pid) {
@@ -131,37 +87,33 @@ void close_all_descriptors() {
 // The supervisor: a copy of the program with every signal blocked, none of its descriptors and
 // only this to do. Its own process group, so the terminal's ^C to the program's group does not
 // reach it.
-[[noreturn]] void supervise(const SpawnSetup& setup, char* const argv[], char* const envp[]) {
+[[noreturn]] void supervise(const ShellSpawn& command) {
   close_all_descriptors();
   struct sigaction defaults {};
   defaults.sa_handler = SIG_DFL;
   sigaction(SIGCHLD, &defaults, nullptr);  // the program's SIG_IGN would reap the command
   setpgid(0, 0);
   pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], setup.actions(), setup.attributes(), argv, envp) != 0) _exit(127);
+  if (command.spawn(&pid) != 0) _exit(127);
   wait_bounded(pid);
   _exit(0);
 }
 
 // Starts the supervisor of `command`; its pid, or -1 with errno.
 pid_t start_supervisor(const std::string& command) {
-  SpawnSetup setup;
-  if (int error = setup.prepare()) {
-    errno = error;
+  // Prepared before the supervisor exists: it must not allocate.
+  const ShellSpawn spawn(command);
+  if (spawn.error()) {
+    errno = spawn.error();
     return -1;
   }
-  char shell[] = "/bin/sh";
-  char dash_c[] = "-c";
-  std::string text = command;  // posix_spawn wants char* const[]
-  char* argv[] = {shell, dash_c, text.data(), nullptr};
-  char* envp[] = {kPath, nullptr};
   // No handler of the program may run in the supervisor before it blocks signals itself.
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
   // A fork without an exit signal: no SIGCHLD for the program, and its wait(2) never sees it.
   const pid_t pid = static_cast<pid_t>(syscall(SYS_clone, 0, nullptr, nullptr, nullptr, 0));
-  if (pid == 0) supervise(setup, argv, envp);
+  if (pid == 0) supervise(spawn);
   const int error = errno;
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   errno = error;
@@ -172,17 +124,6 @@ std::string host_name() {
   char name[256] = "";
   if (gethostname(name, sizeof name - 1) != 0) return "localhost";
   return name;
-}
-
-std::string service_name(uint16_t port) {
-  servent entry{};
-  servent* found = nullptr;
-  std::array<char, 1024> buffer{};
-  if (getservbyport_r(htons(port), "tcp", &entry, buffer.data(), buffer.size(), &found) == 0 &&
-      found && found->s_name) {
-    return found->s_name;
-  }
-  return std::to_string(port);
 }
 
 }  // namespace
