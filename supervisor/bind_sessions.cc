@@ -11,12 +11,6 @@
 namespace socks4::supervisor {
 namespace {
 
-std::optional<std::pair<dev_t, ino_t>> key_of(int fd) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0) return std::nullopt;
-  return std::make_pair(st.st_dev, st.st_ino);
-}
-
 void release(const std::shared_ptr<UniqueFd>& held) {
   if (held && *held) client::forget(held->get());  // closes a BIND negotiated ahead too
 }
@@ -24,7 +18,7 @@ void release(const std::shared_ptr<UniqueFd>& held) {
 }  // namespace
 
 void BindSessions::hold(UniqueFd held, pid_t process) {
-  std::optional<Key> key = key_of(held.get());
+  std::optional<Key> key = socket_key(held.get());
   if (!key) return;
   auto shared = std::make_shared<UniqueFd>(std::move(held));
   std::lock_guard lock(mutex_);
@@ -34,7 +28,7 @@ void BindSessions::hold(UniqueFd held, pid_t process) {
 }
 
 std::shared_ptr<UniqueFd> BindSessions::find(int fd) {
-  std::optional<Key> key = key_of(fd);
+  std::optional<Key> key = socket_key(fd);
   if (!key) return nullptr;
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(*key);
@@ -42,7 +36,7 @@ std::shared_ptr<UniqueFd> BindSessions::find(int fd) {
 }
 
 void BindSessions::refresh(const std::shared_ptr<UniqueFd>& held) {
-  std::optional<Key> key = key_of(held->get());
+  std::optional<Key> key = socket_key(held->get());
   if (!key) return;
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {

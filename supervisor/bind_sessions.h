@@ -16,6 +16,7 @@
 #include <optional>
 #include <utility>
 
+#include "socket_table.h"
 #include "socks4/unique_fd.h"
 
 namespace socks4::supervisor {
@@ -35,7 +36,7 @@ class BindSessions {
   void drop(const std::shared_ptr<UniqueFd>& held);
 
  private:
-  using Key = std::pair<dev_t, ino_t>;
+  using Key = SocketKey;
   struct Session {
     std::shared_ptr<UniqueFd> held;
     pid_t process = 0;

@@ -7,11 +7,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <deque>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <utility>
+#include "socket_table.h"
 
 namespace socks4::supervisor {
 
@@ -20,19 +16,7 @@ struct Nameserver {
   socklen_t length = 0;
 };
 
-class DnsSockets {
- public:
-  static constexpr size_t kMaxEntries = 4096;
-
-  // `fd`: the supervisor's duplicate of the program's socket.
-  void remember(int fd, const Nameserver& nameserver);
-  std::optional<Nameserver> lookup(int fd);
-
- private:
-  using Key = std::pair<dev_t, ino_t>;
-  std::mutex mutex_;
-  std::map<Key, Nameserver> entries_;
-  std::deque<Key> order_;
-};
+// `remember(fd, nameserver)` with the supervisor's duplicate of the program's socket.
+using DnsSockets = SocketTable<Nameserver, 4096>;
 
 }  // namespace socks4::supervisor

@@ -9,11 +9,9 @@
 #include <sys/types.h>
 
 #include <cstddef>
-#include <deque>
-#include <map>
-#include <mutex>
 #include <optional>
-#include <utility>
+
+#include "socket_table.h"
 
 namespace socks4::supervisor {
 
@@ -31,15 +29,12 @@ class PeerTable {
   static constexpr size_t kMaxEntries = 16384;
 
   // `fd`: the supervisor's duplicate of the program's socket, connected through a server.
-  void remember(int fd, const KnownPeer& peer);
+  void remember(int fd, const KnownPeer& peer) { table_.remember(fd, peer); }
   // The destination for the socket `fd` names, if it is still connected to that server.
   std::optional<KnownPeer> lookup(int fd);
 
  private:
-  using Key = std::pair<dev_t, ino_t>;
-  std::mutex mutex_;
-  std::map<Key, KnownPeer> entries_;
-  std::deque<Key> order_;
+  SocketTable<KnownPeer, kMaxEntries> table_;
 };
 
 }  // namespace socks4::supervisor
