@@ -8,7 +8,8 @@
 # each rate per path, best kept; BENCH_HOLD (default 9000) connections for the held test;
 # BENCH_STORM (default 1000) concurrent 4a lookups in the lookup storm; BENCH_FETCHES (default
 # 60) rounds of one curl fetch per way in the socksify latency test; BENCH_CONNECTS (default
-# 2000) connects per way and round in socksify's per-connect test. Everything talks to 127.0.0.1 only; every process
+# 2000) connects per way and round in socksify's per-connect test; the stats listener's cost is
+# measured on a second sockd with `stats` on. Everything talks to 127.0.0.1 only; every process
 # started here is stopped by pid on exit. Results: bench/results/<UTC stamp>.tsv (+ .raw, .png)
 # and bench/results/latest.*. Method: docs/BENCHMARKS.md.
 set -euo pipefail
@@ -370,6 +371,50 @@ if [[ -n $sockd_addr && -x $socksify ]]; then
   done
 fi
 
+# --- the stats listener's cost: the same sockd with `stats` on, scraped every second ---------
+# sockd always counts (per worker, merged only when read); what a stats listener adds is its
+# socket and the work of each scrape. The connection rate through the sockd above (no listener)
+# and through a second one with `stats` on while a scraper reads /metrics and /status.json
+# every second, interleaved, $rounds rounds, median of the per-round ratios.
+stats_sockd_addr=""
+if [[ -n $sockd_addr ]] && command -v curl >/dev/null; then
+  stats_port=$("$socksbench" free-port)
+  { cat "$work/sockd.conf"; echo "stats 127.0.0.1:$stats_port"; } >"$work/sockd-stats.conf"
+  : >"$work/sockd-stats.log"
+  "$sockd" -F -f "$work/sockd-stats.conf" -l 127.0.0.1:0 2>"$work/sockd-stats.log" &
+  started+=("$!")
+  for _ in $(seq 50); do
+    stats_sockd_addr=$(sed -n 's/.*: listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/sockd-stats.log" | head -1 || true)
+    [[ -n $stats_sockd_addr ]] && break
+    sleep 0.1
+  done
+  if [[ -n $stats_sockd_addr ]] && curl -s -f -o /dev/null "http://127.0.0.1:$stats_port/metrics"; then
+    echo "bench: the stats listener's cost, connection rate with and without it" >&2
+    ( while :; do
+        curl -s -o /dev/null "http://127.0.0.1:$stats_port/metrics"
+        curl -s -o /dev/null "http://127.0.0.1:$stats_port/status.json"
+        sleep 1
+      done ) &
+    started+=("$!")
+    for _ in $(seq "$rounds"); do
+      for way in sockd sockd_stats; do
+        proxy=$sockd_addr
+        [[ $way == sockd_stats ]] && proxy=$stats_sockd_addr
+        for clients in 1 8; do
+          line=$("$socksbench" connrate --label "$way" --proxy "$proxy" --target "$ping_addr" \
+            --clients "$clients" --seconds "$seconds" || true)
+          echo "$line" >>"$raw"
+          samples[stats_cr$clients,$way]+="$(field conn_per_s "$line" | sed 's/^$/-/') "
+          sleep 0.3
+        done
+      done
+    done
+  else
+    echo "bench: the sockd with a stats listener did not come up; its log:" >&2
+    head -5 "$work/sockd-stats.log" >&2
+  fi
+fi
+
 stop_all
 busy_end=$(busy_cores)
 
@@ -437,6 +482,15 @@ tsv=$results/$stamp.tsv
   extra "  socksify -m seccomp via sockd" us "$(median "${samples[connect_seccomp,sockd]:-}")"
   ratio_of[seccomp]=$(median "${samples[connect_seccomp,sockd]:-}" "${samples[connect_preload,sockd]:-}")
   extra "  seccomp / preload" ratio "${ratio_of[seccomp]}"
+  for clients in 1 8; do
+    extra "connect+echo+close, $clients client(s), sockd without stats" conn/s \
+      "$(median "${samples[stats_cr$clients,sockd]:-}")"
+    extra "  the same, stats on and scraped every second" conn/s \
+      "$(median "${samples[stats_cr$clients,sockd_stats]:-}")"
+    ratio_of[stats_cr$clients]=$(median "${samples[stats_cr$clients,sockd_stats]:-}" \
+      "${samples[stats_cr$clients,sockd]:-}")
+    extra "  stats on / off" ratio "${ratio_of[stats_cr$clients]}"
+  done
 } >"$tsv"
 cp "$tsv" "$results/latest.tsv"
 cp "$raw" "$results/latest.raw"
@@ -473,6 +527,8 @@ echo "  conn rate >= 0.5x direct, sequential and 8 parallel: $(verdict "${ratio_
   "$(verdict "${ratio_of[cr8,sd]}" '>=' 0.5)"
 echo "  conn rate >= 1.0x HAProxy, sequential and 8 parallel: $(verdict "${ratio_of[cr1,sh]}" '>=' 1.0)," \
   "$(verdict "${ratio_of[cr8,sh]}" '>=' 1.0) (${ratio_of[cr1,sh]}, ${ratio_of[cr8,sh]})"
+echo "  stats listener costs the connection rate <= 5% (issue 13): $(verdict "${ratio_of[stats_cr1]:-}" '>=' 0.95)," \
+  "$(verdict "${ratio_of[stats_cr8]:-}" '>=' 0.95) (${ratio_of[stats_cr1]:--}, ${ratio_of[stats_cr8]:--})"
 echo "  >= 9000 held:                       $(verdict "${value[held,sockd]:-}" '>=' 9000)"
 echo "  <= 1 KiB resident per held conn:    $(verdict "${value[mem,sockd]:-}" '<=' 1)"
 echo "  lookup storm leaves relaying >= 0.9x: $(verdict "${ratio_of[storm]}" '>=' 0.9)" \
