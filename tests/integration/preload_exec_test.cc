@@ -15,7 +15,7 @@
 namespace socks4::test {
 namespace {
 
-// <build>/tests/<name> (Makefile: SUPERVISED_CLIENTS), <build>/libsocksify.so.
+// <build>/tests/<name> (Makefile: SUPERVISED_CLIENTS).
 std::string build_file(const std::string& relative) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -92,7 +92,7 @@ TEST_F(PreloadExecTest, ScriptWithAStaticInterpreterIsSupervised) {
 // The library alone, away from socksify: nothing can supervise the program, so it does not run.
 TEST_F(PreloadExecTest, WithoutSocksifyTheExecIsRefused) {
   const std::string library = files_.path() + "/libsocksify.so";
-  std::filesystem::copy_file(build_file("libsocksify.so"), library);
+  std::filesystem::copy_file(preload_library(), library);
   CommandResult r = run_command({"/bin/sh", "-c", static_client("never-sent")}, milliseconds(30000),
                                 {{"LD_PRELOAD", library},
                                  {"SOCKS_SERVER", "127.0.0.1:" + std::to_string(port())},

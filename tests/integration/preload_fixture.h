@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -23,6 +24,14 @@ inline std::string socksify_path() {
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "socksify";
   return (self.parent_path().parent_path() / "socksify").string();
+}
+
+// The preload library socksify puts in LD_PRELOAD (the plain build's, in a sanitizer tree too).
+inline std::string preload_library() {
+  CommandResult r =
+      run_command({socksify_path(), "-s", "127.0.0.1:1", "sh", "-c", "printf %s \"$LD_PRELOAD\""},
+                  std::chrono::milliseconds(15000));
+  return r.out;
 }
 
 // Two names only sockd's hosts file knows.

@@ -32,14 +32,6 @@ size_t count_lines_with(const std::string& text, const std::string& needle) {
   return count;
 }
 
-// The preload library socksify puts in LD_PRELOAD (the plain build's, in a sanitizer tree too).
-std::string preload_library() {
-  CommandResult r =
-      run_command({socksify_path(), "-s", "127.0.0.1:1", "sh", "-c", "printf %s \"$LD_PRELOAD\""},
-                  milliseconds(15000));
-  return r.out;
-}
-
 constexpr const char* kProbeScript = R"(
 import errno, socket, sys
 server = socket.socket()
