@@ -19,6 +19,8 @@ namespace {
 // Fill/drain rounds per pump, so one busy connection cannot starve the others on its thread.
 constexpr int kRoundsPerPump = 8;
 constexpr unsigned kSpliceFlags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
+// A read this large means bulk transfer: from then on the direction splices.
+constexpr ssize_t kBulkBytes = 16 * 1024;
 
 }  // namespace
 
@@ -38,7 +40,7 @@ void Channel::preload(std::span<const uint8_t> bytes, Pools& pools) {
 
 Channel::Step Channel::fill(const Ends& ends, Pools& pools) {
   if (!pipe_ && !buffer_) {
-    if (pools.use_splice) pipe_ = pools.pipes.take();
+    if (pools.use_splice && bulk_) pipe_ = pools.pipes.take();
     // No pipe to be had (descriptor limit): copying through a buffer still works.
     if (!pipe_) buffer_ = pools.buffers.take();
     head_ = 0;
@@ -50,6 +52,7 @@ Channel::Step Channel::fill(const Ends& ends, Pools& pools) {
   } else {
     uint32_t tail = head_ + pending_;
     n = read(ends.src.fd(), buffer_.get() + tail, capacity(pools) - tail);
+    if (n >= kBulkBytes) bulk_ = true;
   }
   if (n > 0) {
     pending_ += static_cast<uint32_t>(n);

@@ -1,5 +1,7 @@
 // One direction of a relay (src -> dst): moves bytes with splice(2) through a pooled pipe, or
 // with read/write through a pooled buffer, holding either only while bytes are in flight.
+// With splice on, a direction copies until one read brings kBulkBytes, then splices: for a few
+// bytes a copy costs less than two splices and a pipe.
 // Driven by edge-triggered readiness: the sockets' "readable"/"writable" flags, which the
 // channel clears when the kernel says EAGAIN.
 #pragma once
@@ -52,6 +54,7 @@ class Channel {
   uint32_t pending_ = 0;  // bytes in the pipe or buffer
   uint32_t head_ = 0;     // buffer only: offset of the first pending byte
   uint64_t bytes_ = 0;    // written to dst
+  bool bulk_ = false;     // a read has brought kBulkBytes: splice from now on (if splicing)
   int error_ = 0;
   bool eof_ = false;
   bool shut_down_ = false;
