@@ -9,43 +9,12 @@
 
 #include "../support/loopback_server.h"
 #include "../support/socket_io.h"
+#include "active_ftp_peer.h"
 #include "client_danted.h"
 #include "preload_fixture.h"
 
 namespace socks4::test {
 namespace {
-
-// Reads "PORT <ip> <port>\n" on the control connection, connects there and sends a line
-// naming its own port, so the client can check who its accepted peer is.
-void data_channel_server(int control) {
-  std::string line;
-  char c;
-  while (line.size() < 200 && recv(control, &c, 1, 0) == 1 && c != '\n') line += c;
-  std::istringstream words(line);
-  std::string verb, ip;
-  int data_port = 0;
-  words >> verb >> ip >> data_port;
-  if (verb != "PORT" || data_port <= 0 || data_port > 65535) return;
-  UniqueFd data = connect_tcp(ip, static_cast<uint16_t>(data_port));
-  if (!data) return;
-  send_all(data.get(), "data from port " + std::to_string(local_port(data.get())) + "\n");
-}
-
-const char* const kActiveClient = R"(
-import socket, sys
-ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)
-data = socket.socket()
-data.bind((ctl.getsockname()[0], 0))
-ip, port = data.getsockname()
-data.listen(1)
-ctl.sendall(('PORT %s %d\n' % (ip, port)).encode())
-conn, peer = data.accept()
-conn.settimeout(15)
-line = conn.makefile().readline()
-print('announced', ip, port)
-print(line.strip())
-print('peer port', peer[1])
-)";
 
 TEST_F(PreloadTest, ActiveDataChannelThroughDantedBind) {
   DantedProcess danted;

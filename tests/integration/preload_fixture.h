@@ -26,6 +26,19 @@ inline std::string socksify_path() {
   return (self.parent_path().parent_path() / "socksify").string();
 }
 
+// How many lines of `text` contain `needle` (a program's stderr, say).
+inline size_t count_lines_with(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (text.substr(start, end - start).find(needle) != std::string::npos) ++count;
+    start = end + 1;
+  }
+  return count;
+}
+
 // The preload library socksify puts in LD_PRELOAD (the plain build's, in a sanitizer tree too).
 inline std::string preload_library() {
   CommandResult r =

@@ -20,18 +20,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-size_t count_lines_with(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (text.substr(start, end - start).find(needle) != std::string::npos) ++count;
-    start = end + 1;
-  }
-  return count;
-}
-
 constexpr const char* kProbeScript = R"(
 import errno, socket, sys
 server = socket.socket()

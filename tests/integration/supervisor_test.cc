@@ -18,6 +18,7 @@
 #include "../support/loopback_server.h"
 #include "../support/socket_io.h"
 #include "../support/temp_dir.h"
+#include "active_ftp_peer.h"
 #include "preload_fixture.h"
 
 namespace socks4::test {
@@ -195,38 +196,6 @@ TEST_F(SupervisorTest, ProgramKilledWhileItsConnectIsPending) {
   EXPECT_TRUE(closed) << "the supervisor still holds the program's socket";
   EXPECT_EQ(echo_.accepted(), 0);
 }
-
-// Reads "PORT <ip> <port>\n" on the control connection, connects there and sends a line naming
-// its own port (as preload_bind_test.cc's application server does).
-void data_channel_server(int control) {
-  std::string line;
-  char c;
-  while (line.size() < 200 && recv(control, &c, 1, 0) == 1 && c != '\n') line += c;
-  std::istringstream words(line);
-  std::string verb, ip;
-  int data_port = 0;
-  words >> verb >> ip >> data_port;
-  if (verb != "PORT" || data_port <= 0 || data_port > 65535) return;
-  UniqueFd data = connect_tcp(ip, static_cast<uint16_t>(data_port));
-  if (data) send_all(data.get(), "data from port " + std::to_string(local_port(data.get())) + "\n");
-}
-
-// An active-FTP-style client: bind, getsockname (announced), listen, accept.
-const char* const kActiveClient = R"(
-import socket, sys
-ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)
-data = socket.socket()
-data.bind((ctl.getsockname()[0], 0))
-ip, port = data.getsockname()
-data.listen(1)
-ctl.sendall(('PORT %s %d\n' % (ip, port)).encode())
-conn, peer = data.accept()
-conn.settimeout(15)
-line = conn.makefile().readline()
-print('announced', ip, port)
-print(line.strip())
-print('peer port', peer[1], conn.getpeername()[1])
-)";
 
 // The BIND sequence under the supervisor (python3 forced onto it with -m seccomp): the address
 // announced is where sockd listens, accept returns the relayed stream with the application
