@@ -40,11 +40,11 @@ std::optional<CallAnswer> give_address(const TargetProcess& target, uint64_t add
                                        socklen_t length) {
   if (length_at == 0) return std::nullopt;  // accept(fd, NULL, NULL)
   socklen_t room = 0;
-  if (!target.read(length_at, &room, sizeof room)) return target.live() ? fail(EFAULT) : abandon();
+  if (!target.read(length_at, &room, sizeof room)) return fail_unless_gone(target, EFAULT);
   if (static_cast<int>(room) < 0) return fail(EINVAL);
   if ((address != 0 && !target.write(address, &value, std::min(room, length))) ||
       !target.write(length_at, &length, sizeof length)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   return std::nullopt;
 }
@@ -53,9 +53,9 @@ std::optional<CallAnswer> give_address(const TargetProcess& target, uint64_t add
 
 CallAnswer answer_bind(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   int domain = socket_int_option(fd.get(), SO_DOMAIN);
   if ((domain != AF_INET && domain != AF_INET6) ||
       socket_int_option(fd.get(), SO_TYPE) != SOCK_STREAM) {
@@ -64,7 +64,7 @@ CallAnswer answer_bind(TargetProcess& target, SupervisorState& state) {
   if (call.args[2] > sizeof(sockaddr_storage)) return fail(EINVAL);
   sockaddr_storage address{};
   socklen_t length = static_cast<socklen_t>(call.args[2]);
-  if (!target.read(call.args[1], &address, length)) return target.live() ? fail(EFAULT) : abandon();
+  if (!target.read(call.args[1], &address, length)) return fail_unless_gone(target, EFAULT);
   client::Outcome outcome =
       client::bind_socket(fd.get(), reinterpret_cast<const sockaddr*>(&address), length);
   if (outcome.result == 0 && in_sequence(fd.get())) {
@@ -93,9 +93,9 @@ std::optional<CallAnswer> answer_bound_name(TargetProcess& target, int fd, Super
 
 CallAnswer answer_listen(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   std::shared_ptr<UniqueFd> held = state.binds.find(fd.get());
   if (!held) return proceed();
   ino_t before = inode_of(held->get());
@@ -110,7 +110,7 @@ CallAnswer answer_listen(TargetProcess& target, SupervisorState& state) {
     if (target.install_fd(held->get(), program_fd, target.close_on_exec(program_fd), false) < 0) {
       int why = errno;
       state.binds.drop(held);
-      return target.live() ? fail(why) : abandon();
+      return fail_unless_gone(target, why);
     }
     state.binds.refresh(held);
   }
@@ -119,9 +119,9 @@ CallAnswer answer_listen(TargetProcess& target, SupervisorState& state) {
 
 CallAnswer answer_accept(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   std::shared_ptr<UniqueFd> held = state.binds.find(fd.get());
   if (!held) return proceed();
   int flags = call.nr == __NR_accept4 ? static_cast<int>(call.args[3]) : 0;
@@ -166,7 +166,7 @@ CallAnswer answer_accept(TargetProcess& target, SupervisorState& state) {
     return *failed;
   }
   if (target.install_fd(stream.get(), -1, (flags & SOCK_CLOEXEC) != 0, true) < 0) {
-    return target.live() ? fail(errno) : abandon();
+    return fail_unless_gone(target, errno);
   }
   return abandon();  // answered with the descriptor
 }

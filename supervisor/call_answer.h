@@ -34,6 +34,19 @@ inline CallAnswer fail(int error) {
 inline CallAnswer abandon() {
   return CallAnswer{false, 0, 0, true};
 }
+// A call that cannot be carried out: the error for the program, or nothing when it is gone
+// (its memory or descriptors then fail too, and no one waits for the answer).
+inline CallAnswer fail_unless_gone(const TargetProcess& target, int error) {
+  return target.live() ? fail(error) : abandon();
+}
+// The supervisor's duplicate of the socket the call names in its first argument; when there is
+// none, *answer says what to tell the kernel instead.
+inline UniqueFd take_socket_arg(TargetProcess& target, CallAnswer* answer) {
+  int error = 0;
+  UniqueFd fd = target.take_fd(static_cast<int>(target.call().args[0]), &error);
+  if (!fd) *answer = fail_unless_gone(target, error);
+  return fd;
+}
 
 struct SupervisorState {
   PeerTable peers;

@@ -53,7 +53,7 @@ std::optional<CallAnswer> open_datagram(TargetProcess& target, int program_fd, u
                                         uint64_t name_length, Datagram& out) {
   int error = 0;
   out.fd = target.take_fd(program_fd, &error);
-  if (!out.fd) return target.live() ? fail(error) : abandon();
+  if (!out.fd) return fail_unless_gone(target, error);
   out.domain = socket_int_option(out.fd.get(), SO_DOMAIN);
   if (socket_int_option(out.fd.get(), SO_TYPE) != SOCK_DGRAM ||
       (out.domain != AF_INET && out.domain != AF_INET6)) {
@@ -62,7 +62,7 @@ std::optional<CallAnswer> open_datagram(TargetProcess& target, int program_fd, u
   if (name_length > sizeof out.destination) return proceed();  // the kernel refuses it
   out.length = static_cast<socklen_t>(name_length);
   if (!target.read(name, &out.destination, out.length)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   return std::nullopt;
 }
@@ -82,14 +82,14 @@ std::optional<CallAnswer> redirect_dns_connect(int fd, int domain, const sockadd
 
 CallAnswer answer_recvfrom(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   std::optional<Nameserver> nameserver = state.dns_sockets.lookup(fd.get());
   if (!nameserver) return proceed();
   socklen_t room = 0;
   if (!target.read(call.args[5], &room, sizeof room)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   int flags = static_cast<int>(call.args[3]);
   bool wait = (flags & MSG_DONTWAIT) == 0 && (fcntl(fd.get(), F_GETFL) & O_NONBLOCK) == 0;
@@ -108,7 +108,7 @@ CallAnswer answer_recvfrom(TargetProcess& target, SupervisorState& state) {
   if (!target.write(call.args[1], data.data(), copied) ||
       !target.write(call.args[4], &nameserver->address, named) ||
       !target.write(call.args[5], &nameserver->length, sizeof nameserver->length)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   return succeed(n);
 }
@@ -119,12 +119,12 @@ std::optional<CallAnswer> answer_dns_peer(TargetProcess& target, int fd, Supervi
   const Call& call = target.call();
   socklen_t room = 0;
   if (!target.read(call.args[2], &room, sizeof room)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   socklen_t named = std::min(room, nameserver->length);
   if (!target.write(call.args[1], &nameserver->address, named) ||
       !target.write(call.args[2], &nameserver->length, sizeof nameserver->length)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   return succeed(0);
 }
@@ -141,7 +141,7 @@ CallAnswer answer_sendto(TargetProcess& target, SupervisorState& state) {
   if (call.args[2] > kMaxDatagram) return fail(EMSGSIZE);
   std::vector<uint8_t> data(call.args[2]);
   if (!target.read(call.args[1], data.data(), data.size())) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   ssize_t n = sendto(d.fd.get(), data.data(), data.size(), static_cast<int>(call.args[3]),
                      reinterpret_cast<const sockaddr*>(&responder->address), responder->length);
@@ -154,7 +154,7 @@ CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
   msghdr message{};
   if (!target.read(call.args[1], &message, sizeof message)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   if (message.msg_name == nullptr) return proceed();  // a connected socket's data
   Datagram d;
@@ -169,7 +169,7 @@ CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state) {
   std::vector<iovec> pieces(message.msg_iovlen);
   if (!target.read(reinterpret_cast<uint64_t>(message.msg_iov), pieces.data(),
                    pieces.size() * sizeof(iovec))) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   std::vector<uint8_t> data;
   for (const iovec& piece : pieces) {
@@ -177,7 +177,7 @@ CallAnswer answer_sendmsg(TargetProcess& target, SupervisorState& state) {
     size_t at = data.size();
     data.resize(at + piece.iov_len);
     if (!target.read(reinterpret_cast<uint64_t>(piece.iov_base), data.data() + at, piece.iov_len)) {
-      return target.live() ? fail(EFAULT) : abandon();
+      return fail_unless_gone(target, EFAULT);
     }
   }
   // Ancillary data (a source address to use, ...) is dropped: the query goes over loopback.

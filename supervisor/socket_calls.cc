@@ -121,9 +121,9 @@ CallAnswer connect_with_library(TargetProcess& target, int fd, const sockaddr_st
 
 CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   int domain = socket_int_option(fd.get(), SO_DOMAIN);
   if (domain < 0) return fail(errno);
   // Unix, netlink, ...: no network connection to route; the kernel decides, by the socket's
@@ -132,7 +132,7 @@ CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
   socklen_t length = static_cast<socklen_t>(call.args[2]);
   if (call.args[2] > sizeof(sockaddr_storage)) return fail(EINVAL);
   sockaddr_storage address{};
-  if (!target.read(call.args[1], &address, length)) return target.live() ? fail(EFAULT) : abandon();
+  if (!target.read(call.args[1], &address, length)) return fail_unless_gone(target, EFAULT);
   if (socket_int_option(fd.get(), SO_TYPE) == SOCK_DGRAM) {
     if (auto redirected = redirect_dns_connect(fd.get(), domain, address, length, state)) {
       return *redirected;
@@ -153,29 +153,28 @@ CallAnswer answer_connect(TargetProcess& target, SupervisorState& state) {
 
 CallAnswer answer_getpeername(TargetProcess& target, SupervisorState& state) {
   const Call& call = target.call();
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(call.args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   if (auto nameserver = answer_dns_peer(target, fd.get(), state)) return *nameserver;
   std::optional<KnownPeer> known = state.peers.lookup(fd.get());
   if (!known) return proceed();
   socklen_t room = 0;
-  if (!target.read(call.args[2], &room, sizeof room))
-    return target.live() ? fail(EFAULT) : abandon();
+  if (!target.read(call.args[2], &room, sizeof room)) return fail_unless_gone(target, EFAULT);
   if (static_cast<int>(room) < 0) return fail(EINVAL);
   // Truncated like the kernel's, and the full length reported.
   socklen_t copied = std::min(room, known->peer_length);
   if (!target.write(call.args[1], &known->peer, copied) ||
       !target.write(call.args[2], &known->peer_length, sizeof known->peer_length)) {
-    return target.live() ? fail(EFAULT) : abandon();
+    return fail_unless_gone(target, EFAULT);
   }
   return succeed(0);
 }
 
 CallAnswer answer_getsockname(TargetProcess& target, SupervisorState& state) {
-  int error = 0;
-  UniqueFd fd = target.take_fd(static_cast<int>(target.call().args[0]), &error);
-  if (!fd) return target.live() ? fail(error) : abandon();
+  CallAnswer refusal;
+  UniqueFd fd = take_socket_arg(target, &refusal);
+  if (!fd) return refusal;
   if (auto bound = answer_bound_name(target, fd.get(), state)) return *bound;
   return proceed();
 }
