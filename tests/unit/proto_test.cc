@@ -8,25 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "../support/byte_literals.h"
+
 namespace socks4 {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
-
-Bytes operator+(Bytes a, const Bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-Bytes text(const std::string& s) {
-  return Bytes(s.begin(), s.end());
-}
+using namespace socks4::test::byte_literals;
 
 // CONNECT 198.51.100.2:80 as "alice".
 const Bytes kConnect4 = bytes({4, 1, 0, 80, 198, 51, 100, 2}) + text("alice") + bytes({0});

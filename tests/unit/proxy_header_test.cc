@@ -8,25 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "../support/byte_literals.h"
+
 namespace sockd::proxy_header {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
-
-Bytes operator+(Bytes a, const Bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-Bytes text(const std::string& s) {
-  return Bytes(s.begin(), s.end());
-}
+using namespace socks4::test::byte_literals;
 
 const Bytes kSignature =
     bytes({0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a});
