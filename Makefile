@@ -66,12 +66,21 @@ PRELOAD_SRCS  := $(filter-out preload/socksify%.cc,$(wildcard preload/*.cc))
 # Its seccomp supervisor (supervisor/) answers with the client library's own code, so socksify
 # links all of libsocks, built once more without sanitizers and statically (SOCKSIFY_OBJS).
 SUPERVISOR_SRCS := $(wildcard supervisor/*.cc)
-SOCKSIFY_SRCS := $(wildcard preload/socksify*.cc)
-SOCKSIFY_HDRS := $(wildcard preload/socksify*.h)
+# Code that runs without the C library (preload/bare_*.h): socksify's fast start, before its C
+# library is set up, and the judge of programs, which exec may run in a vfork child. No
+# exceptions to unwind, no stack protector (its canary is in thread-local storage, not there yet),
+# no loops turned into calls to memcpy or strlen; socksify's link checks with nm that these
+# objects call nothing but each other.
+BARE_SRCS := preload/socksify_fast_start.cc preload/preload_exec_target.cc
+BARE_FLAGS := -fno-exceptions -fno-asynchronous-unwind-tables -fno-stack-protector \
+              -fno-tree-loop-distribute-patterns
+SOCKSIFY_SRCS := $(filter-out $(BARE_SRCS),$(wildcard preload/socksify*.cc))
+SOCKSIFY_HDRS := $(wildcard preload/socksify*.h) preload/preload_exec_target.h
 # preload_settings.cc too: the supervisor decides by the preload's own settings (SOCKS_RESOLVE,
 # SOCKS_IPV6, SOCKS_UDP).
+SOCKSIFY_BARE_OBJS := $(patsubst %.cc,$(BUILD)/socksify-obj/%.o,$(BARE_SRCS))
 SOCKSIFY_OBJS := $(patsubst %.cc,$(BUILD)/socksify-obj/%.o,$(SUPERVISOR_SRCS) $(LIBSOCKS_SRCS) \
-                   preload/preload_settings.cc)
+                   preload/preload_settings.cc) $(SOCKSIFY_BARE_OBJS)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
@@ -109,7 +118,7 @@ BUILD_PKGS := g++ make pkg-config libevent-dev libsystemd-dev
 TEST_PKGS  := googletest libgtest-dev curl python3 python3-socks iproute2 netcat-openbsd procps wget tnftp lftp inetutils-ftp \
               telnet git \
               python3-pyftpdlib dante-server dante-client oidentd systemd haproxy \
-              golang-go hey busybox-static aria2 chromium python3-prometheus-client prometheus
+              golang-go hey busybox-static aria2 chromium python3-prometheus-client prometheus strace
 BENCH_PKGS := dante-server haproxy gnuplot-nox
 # clang and libFuzzer (libclang_rt.fuzzer) for the fuzz targets; gcc ships ASan/UBSan/TSan.
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -207,11 +216,23 @@ $(PRELOAD_SO): $(call obj,$(PRELOAD_SRCS) $(LIBSOCKS_SRCS)) $(wildcard preload/*
 SOCKSIFY_FLAGS := -std=c++20 -O2 -Wall -Wextra -Werror -pthread -Ilibsocks/include -Isupervisor \
   -Ipreload \
   -DSOCKS4_VERSION=\"$(VERSION)\"
-SOCKSIFY_BUILD = $(CXX) $(SOCKSIFY_FLAGS) -static -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ \
+# Its entry point is the fast start's (preload/socksify_fast_start.cc), which returns to glibc's
+# _start when main() is to decide.
+SOCKSIFY_BUILD = $(call BARE_CHECK,$(SOCKSIFY_BARE_OBJS)) && \
+  $(CXX) $(SOCKSIFY_FLAGS) -static -Wl,-e,socksify_entry -DSOCKSIFY_PRELOAD_LIB=\"$(1)\" -o $@ \
   $(SOCKSIFY_SRCS) $(SOCKSIFY_OBJS)
+# Fails if those objects, linked together, reach for anything but glibc's _start (where the fast
+# start hands over) and the library path socksify.cc holds.
+BARE_CHECK = ld -r -o $(BUILD)/socksify-obj/bare.o $(1) && \
+  calls=$$(nm -u $(BUILD)/socksify-obj/bare.o | grep -Ev ' (_start|socksify_preload_library)$$' || \
+    true) && \
+  if [ -n "$$calls" ]; then echo "$(1) must run without the C library, but call:" $$calls >&2; \
+    exit 1; fi
 $(BUILD)/socksify-obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(SOCKSIFY_FLAGS) -MMD -MP -c $< -o $@
+$(SOCKSIFY_BARE_OBJS): SOCKSIFY_FLAGS += $(BARE_FLAGS)
+$(call obj,preload/preload_exec_target.cc): CXXFLAGS += $(BARE_FLAGS)
 $(SOCKSIFY): $(SOCKSIFY_SRCS) $(SOCKSIFY_HDRS) $(SOCKSIFY_OBJS)
 	@mkdir -p $(dir $@)
 	$(call SOCKSIFY_BUILD,$(SOCKSIFY_LIB))

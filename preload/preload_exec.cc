@@ -209,7 +209,7 @@ struct ExecPlan {
 // `path`: the file that would run (found along PATH already); `program`: how to name it.
 void plan_exec(const char* path, char* const argv[], char* const envp[], ExecPlan& out) {
   ExecTarget target;
-  judge_exec_target(path, target);
+  judge_exec_target(path, JudgeSettings{getenv("PATH")}, target);
   if (target.uncoverable == nullptr) return;
   out.socksify = supervising_socksify();
   if (out.socksify == nullptr) {
@@ -276,7 +276,7 @@ int checked_descriptor_exec(int fd, const char* name, char* const argv[], char* 
   std::snprintf(buffer, sizeof buffer, "/proc/self/fd/%d%s%s", fd, name && *name ? "/" : "",
                 name ? name : "");
   ExecTarget target;
-  judge_exec_target(buffer, target);
+  judge_exec_target(buffer, JudgeSettings{getenv("PATH")}, target);
   if (target.uncoverable == nullptr) return real_call();
   return refuse(buffer, target.uncoverable, "socksify cannot open it once close-on-exec closed it");
 }

@@ -4,23 +4,30 @@
 //
 // A small compiled program rather than a shell script: it runs before every socksified
 // command, and starting a shell cost about 8% of a short curl fetch (docs/BENCHMARKS.md).
-// Linked statically, so starting it needs no dynamic loader and no shared library.
+// Linked statically, so starting it needs no dynamic loader and no shared library; and in the
+// common case main() does not run at all: the fast start (socksify_fast_start.cc), socksify's
+// entry point, execs the program before the C library is even set up. main() is for all that
+// needs saying, parsing or supervising.
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
 
+#include "preload_exec_target.h"
 #include "socks4/socks_conf_servers.h"
-#include "socksify_program.h"
 #include "supervised_launch.h"
 
 #ifndef SOCKSIFY_PRELOAD_LIB
 #error "build with -DSOCKSIFY_PRELOAD_LIB=\"/path/to/libsocksify.so\""
 #endif
+
+// Read by the fast start too (socksify_fast_start.cc), before the C library is set up.
+extern "C" const char socksify_preload_library[] = SOCKSIFY_PRELOAD_LIB;
 
 namespace {
 
@@ -169,36 +176,44 @@ int main(int argc, char** argv) {
   if (!server_from_option && is_set("SOCKS_SERVER")) {
     check_server_list(std::getenv("SOCKS_SERVER"), "SOCKS_SERVER");
   }
-  const char* library = SOCKSIFY_PRELOAD_LIB;
+  const char* library = socksify_preload_library;
   if (access(library, R_OK) != 0) fail(std::string("preload library ") + library + " is missing");
   if (!is_set("SOCKS_SERVER") && !is_set("SOCKS_CONF") && access("/etc/socks.conf", F_OK) != 0)
     std::fprintf(stderr, "%s: warning: no SOCKS_SERVER and no socks.conf: connections go direct\n",
                  kMe);
 
-  std::optional<socks4::socksify::DirectProgram> direct;
-  std::optional<std::string> program;  // the file execvp would run, found once
+  // The file execvp would run, found once, and whether the preload can reach it.
+  char program[PATH_MAX];
+  bool found = false;
+  socks4::preload::ExecTarget target{};
   if (method != Method::kSeccomp) {
-    program = socks4::socksify::resolve_like_execvp(argv[i]);
-    if (program) direct = socks4::socksify::judge_program(*program, method == Method::kAuto);
+    found = socks4::preload::find_like_execvp(argv[i], std::getenv("PATH"), program);
+    socks4::preload::JudgeSettings settings;
+    settings.search_path = std::getenv("PATH");
+    settings.library_path = std::getenv("LD_LIBRARY_PATH");
+    settings.with_resolvers = method == Method::kAuto;
+    if (found) socks4::preload::judge_exec_target(program, settings, target);
   }
+  const bool uncoverable = target.uncoverable != nullptr;
   // auto: the supervisor for what the preload cannot reach (or whose names it cannot).
-  if (method == Method::kSeccomp || (method == Method::kAuto && direct)) {
+  if (method == Method::kSeccomp || (method == Method::kAuto && uncoverable)) {
     return socks4::supervisor::run_supervised(argv + i);
   }
   // The preload cannot reach such a program: refuse it rather than let it go direct unseen.
-  if (direct && !direct->own_resolver_only) {
-    std::string what =
-        direct->path == argv[i] ? direct->path : std::string(argv[i]) + ": " + direct->path;
+  if (uncoverable && !target.own_resolver_only) {
+    std::string what = std::strcmp(target.judged, argv[i]) == 0
+                           ? std::string(target.judged)
+                           : std::string(argv[i]) + ": " + target.judged;
     if (!allow_direct) {
       std::fprintf(stderr,
                    "%s: %s: %s: the preload library cannot reach it, so its connections would "
                    "go direct; not running it (-m auto or -m seccomp supervises it, "
                    "--allow-direct runs it anyway)\n",
-                   kMe, what.c_str(), direct->reason.c_str());
+                   kMe, what.c_str(), target.uncoverable);
       return kCannotRun;
     }
     std::fprintf(stderr, "%s: warning: %s: %s: its connections go direct (--allow-direct)\n", kMe,
-                 what.c_str(), direct->reason.c_str());
+                 what.c_str(), target.uncoverable);
   }
 
   // Ours first; whatever was preloaded already stays.
@@ -209,7 +224,7 @@ int main(int argc, char** argv) {
   // The file found above, without execvp's second walk along PATH (one failed execve per
   // directory before it). Should that fail (a script without #!, which execvp hands to
   // /bin/sh; the file gone since), execvp does all it did before and reports its own error.
-  if (program) execv(program->c_str(), argv + i);
+  if (found) execv(program, argv + i);
   execvp(argv[i], argv + i);
   const int error = errno;
   std::fprintf(stderr, "%s: %s: %s\n", kMe, argv[i], std::strerror(error));

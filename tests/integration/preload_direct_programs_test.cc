@@ -25,11 +25,25 @@ std::string probe(const std::string& name) {
   return (self.parent_path() / name).string();
 }
 
-CommandResult socksify(std::vector<std::string> args,
+// Each case runs twice, both ways into socksify's judge, which must agree: with a server list
+// (-s), which main() checks, and with a configuration file (-c), which leaves the program to the
+// fast start first (preload/socksify_fast_start.cc), and to main() whatever it cannot run.
+CommandResult socksify(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env = {}) {
-  // -m preload: the method that refuses them (auto supervises them, supervisor_test.cc).
-  args.insert(args.begin(), {socksify_path(), "-m", "preload", "-s", "127.0.0.1:1"});
-  return run_command(args, milliseconds(15000), env);
+  static const TempDir dir;
+  static const std::string conf = dir.write("socks.conf", "deny 0.0.0.0/0\n");
+  auto run = [&](const std::string& option, const std::string& value) {
+    // -m preload: the method that refuses them (auto supervises them, supervisor_test.cc).
+    std::vector<std::string> command = {socksify_path(), "-m", "preload", option, value};
+    command.insert(command.end(), args.begin(), args.end());
+    return run_command(command, milliseconds(15000), env);
+  };
+  CommandResult by_main = run("-s", "127.0.0.1:1");
+  CommandResult by_fast_start = run("-c", conf);
+  EXPECT_EQ(by_fast_start.exit_code, by_main.exit_code) << by_fast_start.err;
+  EXPECT_EQ(by_fast_start.out, by_main.out);
+  EXPECT_EQ(by_fast_start.err, by_main.err);
+  return by_main;
 }
 
 std::string executable(const TempDir& dir, const std::string& name, const std::string& text) {
