@@ -47,7 +47,9 @@ inline long pread(int fd, void* out, size_t length, uint64_t offset) {
                   static_cast<long>(offset));
 }
 
-inline void close(int fd) { syscall3(SYS_close, fd, 0, 0); }
+inline void close(int fd) {
+  syscall3(SYS_close, fd, 0, 0);
+}
 
 // faccessat(2) with the real ids, as access(2).
 inline bool accessible(const char* path, int mode) {

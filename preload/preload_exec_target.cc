@@ -31,13 +31,16 @@ constexpr const char* kOwnResolvers[] = {"libcares.so"};
 // Libraries of the C library and the compiler's runtime, built from glibc's and GCC's own
 // sources: none links a resolver library, so a look into a program's libraries skips them.
 constexpr const char* kToolchainLibraries[] = {
-    "libc.so.6",   "libm.so.6",      "libpthread.so.0", "libdl.so.2",     "librt.so.1",
-    "libresolv.so.2", "libutil.so.1", "libanl.so.1",    "libgcc_s.so.1", "libstdc++.so.6",
-    "ld-linux-x86-64.so.2"};
+    "libc.so.6",     "libm.so.6",      "libpthread.so.0",     "libdl.so.2",
+    "librt.so.1",    "libresolv.so.2", "libutil.so.1",        "libanl.so.1",
+    "libgcc_s.so.1", "libstdc++.so.6", "ld-linux-x86-64.so.2"};
 // Where the dynamic linker looks after LD_LIBRARY_PATH (its cache names files in these).
-constexpr const char* kLibraryDirectories[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                                               "/lib64",  "/usr/lib64",
-                                               "/lib",    "/usr/lib"};
+constexpr const char* kLibraryDirectories[] = {"/lib/x86_64-linux-gnu",
+                                               "/usr/lib/x86_64-linux-gnu",
+                                               "/lib64",
+                                               "/usr/lib64",
+                                               "/lib",
+                                               "/usr/lib"};
 
 // The first page of a file, and reads past it.
 struct FileStart {
@@ -203,7 +206,8 @@ void read_dynamic(const FileStart& file, const ElfLayout& layout, bool names, Ne
     if (needed[i] > last) last = needed[i];
   }
   char span[kPage];
-  const uint64_t span_end = last + kMaxNameBytes < strings_size ? last + kMaxNameBytes : strings_size;
+  const uint64_t span_end =
+      last + kMaxNameBytes < strings_size ? last + kMaxNameBytes : strings_size;
   const bool together = first < span_end && span_end - first <= sizeof span &&
                         file.read(strings_offset + first, span, span_end - first);
   for (unsigned i = 0; i < needed_count; ++i) {
@@ -324,8 +328,8 @@ __attribute__((noinline)) void judge_resolvers(const FileStart& file, const ElfL
   for (size_t at = 0; at < names.used; at += bare::length(names.text + at) + 1) {
     const char* name = names.text + at;
     if (is_toolchain_library(name)) continue;
-    if (const char* resolver = library_resolver<Ehdr, Phdr, Dyn, Note>(
-            name, settings.library_path, file.bytes)) {
+    if (const char* resolver =
+            library_resolver<Ehdr, Phdr, Dyn, Note>(name, settings.library_path, file.bytes)) {
       return write_resolver_reason(resolver, name, out);
     }
   }
@@ -363,7 +367,9 @@ void judge_elf_of(const FileStart& file, const JudgeSettings& settings, ExecTarg
   if (ident[EI_CLASS] == ELFCLASS64) {
     judge_elf<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr, Elf64_Dyn, Elf64_Nhdr>(file, settings, out);
   } else if (ident[EI_CLASS] == ELFCLASS32) {
-    judge_elf<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr, Elf32_Dyn, Elf32_Nhdr>(file, settings, out);
+    // Its dynamic loader cannot load the library (x86-64 only: bare_syscalls.h); it says so on
+    // stderr and runs the program without it.
+    out.uncoverable = "a 32-bit program (the preload library is 64-bit)";
   }
 }
 
@@ -416,8 +422,7 @@ bool find_like_execvp(const char* name, const char* search_path, char (&out)[PAT
       out[directory_length] = '/';
       bare::copy(out + directory_length + 1, name, name_length + 1);
       struct stat status;
-      if (bare::stat_path(out, status) && S_ISREG(status.st_mode) &&
-          bare::accessible(out, X_OK)) {
+      if (bare::stat_path(out, status) && S_ISREG(status.st_mode) && bare::accessible(out, X_OK)) {
         return true;
       }
     }

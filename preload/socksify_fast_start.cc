@@ -90,8 +90,7 @@ class Environment {
 Environment g_environment;  // static: the stack is the program's to come, not ours to fill
 
 bool valid_resolve_mode(const char* mode) {
-  return bare::equal(mode, "fallback") || bare::equal(mode, "remote") ||
-         bare::equal(mode, "local");
+  return bare::equal(mode, "fallback") || bare::equal(mode, "remote") || bare::equal(mode, "local");
 }
 
 // The options main() would take, applied to the environment; false for any it would not, or

@@ -76,6 +76,23 @@ TEST(SocksifyDirectPrograms, GoBuildinfoSectionIsRefused) {
   expect_refused(socksify({probe("probe_go_buildinfo")}), "a Go program (.go.buildinfo section)");
 }
 
+// ld.so of a 32-bit program cannot load the 64-bit preload library: it says so and runs the
+// program without it. A header is all the judge reads (a 32-bit x86 executable with an
+// interpreter), so the file needs nothing more.
+TEST(SocksifyDirectPrograms, ThirtyTwoBitProgramIsRefused) {
+  const unsigned char elf32[] = {
+      0x7f, 'E', 'L', 'F', 1,  1, 1,  0, 0, 0, 0, 0, 0, 0, 0, 0,  // ELFCLASS32, LSB
+      2,    0,   3,   0,   1,  0, 0,  0,                          // ET_EXEC, EM_386, version
+      0,    0,   0,   0,   52, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0,  // entry, phoff, shoff, flags
+      52,   0,   32,  0,   1,  0, 40, 0, 0, 0, 0, 0,              // sizes, one program header
+      3,    0,   0,   0,   0,  0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0,  // PT_INTERP
+      0,    0,   0,   0,   0,  0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0};
+  TempDir dir;
+  std::string program =
+      executable(dir, "program32", std::string(reinterpret_cast<const char*>(elf32), sizeof elf32));
+  expect_refused(socksify({program}), "a 32-bit program");
+}
+
 TEST(SocksifyDirectPrograms, ProgramIsFoundThroughPath) {
   TempDir dir;
   std::filesystem::copy_file(probe("probe_static"), dir.file("found-static"));

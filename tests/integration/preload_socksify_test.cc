@@ -113,8 +113,8 @@ class SocksifyFastStartTest : public ::testing::Test {
   };
   Start trace(std::vector<std::string> args, const std::string& command) {
     std::string out = dir_.file("trace");
-    args.insert(args.begin(), {"strace", "-qq", "-e", "trace=execve,arch_prctl", "-o", out,
-                               socksify_path()});
+    args.insert(args.begin(),
+                {"strace", "-qq", "-e", "trace=execve,arch_prctl", "-o", out, socksify_path()});
     CommandResult r = run_command(args, milliseconds(15000));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::ifstream file(out);
