@@ -223,16 +223,18 @@ void Session::on_connected(int error, WatchedSocketPtr server, const Endpoint& p
       parser_.request().is_4a() ? " (" + peer.address_text() + ")" : std::string();
   // Counted before the reply: the client may send its BIND (to another thread) right after it.
   PrimaryHold primary(worker_.context().primaries, peer_, peer);
-  if (!send_reply(socks4::ReplyCode::kGranted, parser_.request().is_4a() ? &peer : nullptr)) {
-    drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
-    return;
-  }
-  worker_.stats().granted(socks4::Command::kConnect, request_us_);
+  // The line before the reply, as for a refusal: whoever reads the log once the client acts
+  // finds it there.
   if (log::json()) {
     log_event("granted", {}, parser_.request().is_4a() ? peer.address_text() : std::string());
   } else {
     log::info("%s %s%s -> granted", peer_text_.c_str(), description.c_str(), resolved.c_str());
   }
+  if (!send_reply(socks4::ReplyCode::kGranted, parser_.request().is_4a() ? &peer : nullptr)) {
+    drop(description + resolved + " -> closed (cannot send the reply: " + strerror(errno) + ")");
+    return;
+  }
+  worker_.stats().granted(socks4::Command::kConnect, request_us_);
   start_relay(std::move(server), peer, std::move(primary));
 }
 

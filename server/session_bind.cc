@@ -77,18 +77,19 @@ void Session::listen_for_inbound(uint32_t destination_ip) {
     return;
   }
   const std::string listening = bind_listener_->address().to_string();
-  if (!send_reply(socks4::ReplyCode::kGranted, &bind_listener_->address())) {
-    drop(describe() + resolved_text_ + " -> closed (cannot send the reply: " + strerror(errno) +
-         ")");
-    return;
-  }
-  worker_.stats().granted(socks4::Command::kBind, request_us_);
+  // Each line before its reply (see on_connected).
   if (log::json()) {
     log_event("granted", "listening on " + listening);
   } else {
     log::info("%s %s%s -> granted (listening on %s)", peer_text_.c_str(), describe().c_str(),
               resolved_text_.c_str(), listening.c_str());
   }
+  if (!send_reply(socks4::ReplyCode::kGranted, &bind_listener_->address())) {
+    drop(describe() + resolved_text_ + " -> closed (cannot send the reply: " + strerror(errno) +
+         ")");
+    return;
+  }
+  worker_.stats().granted(socks4::Command::kBind, request_us_);
   // The whole limit for the inbound connection, from the first reply on.
   phase_ = Phase::kAwaitingInbound;
   evtimer_add(timer_.get(), worker_.timeout(settings.connect_timeout_s));
@@ -154,11 +155,11 @@ void Session::on_inbound(int error, socks4::UniqueFd inbound, const Endpoint& fr
     end();
     return;
   }
+  log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
   if (!send_reply(socks4::ReplyCode::kGranted, &from)) {
     drop(what + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
-  log::info("%s %s -> granted", peer_text_.c_str(), what.c_str());
   auto watched_inbound = std::make_unique<WatchedSocket>(std::move(inbound));
   if (!watched_inbound->watch(worker_.base(), nullptr)) {
     drop(what + " -> closed (cannot register events)");

@@ -196,16 +196,11 @@ void Session::on_next_hop_reply(NextHopResult result) {
     primary.set_hop(HopHold(worker_.context().hop_primaries, peer_, primary_destination,
                             parser_.request().hostname, result.hop));
   }
-  if (!send_hop_reply(reply)) {
-    drop(description + " -> closed (cannot send the reply: " + strerror(errno) + ")");
-    return;
-  }
-  worker_.stats().granted(parser_.request().command, request_us_);
-  worker_.stats().granted_via(hop);
   const std::string detail =
       is_bind ? " (next hop listening on " + replied.to_string() + ")"
               : (parser_.request().is_4a() && reply.ip != 0 ? " (" + replied.address_text() + ")"
                                                             : std::string());
+  // The line before the reply (see Session::on_connected).
   if (log::json()) {
     log_event("granted", is_bind ? "next hop listening on " + replied.to_string() : std::string(),
               {}, hop);
@@ -213,6 +208,12 @@ void Session::on_next_hop_reply(NextHopResult result) {
     log::info("%s %s%s -> granted via %s (%s)", peer_text_.c_str(), description.c_str(),
               detail.c_str(), hop.c_str(), via_.c_str());
   }
+  if (!send_hop_reply(reply)) {
+    drop(description + " -> closed (cannot send the reply: " + strerror(errno) + ")");
+    return;
+  }
+  worker_.stats().granted(parser_.request().command, request_us_);
+  worker_.stats().granted_via(hop);
   if (!is_bind) {
     auto route =
         std::make_unique<const Relay::HopRoute>(Relay::HopRoute{destination_text(), result.hop});
@@ -234,11 +235,11 @@ void Session::on_next_hop_second_reply(NextHopResult result) {
     return;
   }
   const Endpoint from = Endpoint::ipv4(result.reply->ip, result.reply->port);
+  log::info("%s %s from %s -> granted", peer_text_.c_str(), what.c_str(), from.to_string().c_str());
   if (!send_hop_reply(*result.reply)) {
     drop(what + " -> closed (cannot send the reply: " + strerror(errno) + ")");
     return;
   }
-  log::info("%s %s from %s -> granted", peer_text_.c_str(), what.c_str(), from.to_string().c_str());
   // The inbound connection, as the hop reports where it came from.
   auto route =
       std::make_unique<const Relay::HopRoute>(Relay::HopRoute{from.to_string(), result.hop});

@@ -1,0 +1,187 @@
+// A decision's log line is written before the reply that carries it (as a refusal's always
+// was): whoever reads the log once the client acts on its reply finds why. The order is read
+// from sockd's own system calls (strace attached to it): for each thread, the write of the
+// "-> granted" line comes before the send of the 90 it logs. Timing could not show it: the
+// line follows the reply by microseconds, well before any reader looks.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "../support/bind_client.h"
+#include "../support/child_process.h"
+#include "../support/loopback_server.h"
+#include "../support/socks_client.h"
+#include "../support/temp_dir.h"
+#include "sockd_fixture.h"
+
+namespace socks4::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kBound{5000};
+
+// strace on a running sockd, all its threads: writes and sends, in the order each thread made
+// them. Detached (sockd runs on) when the test is done with it.
+class SyscallTrace {
+ public:
+  explicit SyscallTrace(pid_t pid) : pid_(pid) {
+    LaunchOptions options;
+    // -yy: each socket with its addresses, which tell whose reply a send is.
+    options.argv = {"strace", "-f",  "-qq", "-yy",
+                    "-s",     "256", "-e",  "trace=write,sendto",
+                    "-o",     path_, "-p",  std::to_string(pid)};
+    strace_ = ChildProcess(options);
+  }
+
+  // Whether every thread of sockd is traced (bounded wait).
+  bool attached() {
+    for (auto deadline = std::chrono::steady_clock::now() + kBound;
+         std::chrono::steady_clock::now() < deadline;) {
+      if (all_threads_traced()) return true;
+      usleep(10000);  // polling /proc: the kernel gives no event for "now traced"
+    }
+    return false;
+  }
+
+  // Waits (bounded) until `count` grant replies are in the trace (the client may read a reply
+  // before strace has written its line), then detaches and returns each thread's calls, in
+  // order.
+  std::map<std::string, std::vector<std::string>> stop_after(int count);
+
+  // Each thread's calls so far, in order.
+  std::map<std::string, std::vector<std::string>> read() const {
+    std::map<std::string, std::vector<std::string>> by_thread;
+    std::ifstream file(path_);
+    for (std::string line; std::getline(file, line);) {
+      const size_t space = line.find(' ');
+      if (space == std::string::npos) continue;
+      by_thread[line.substr(0, space)].push_back(line.substr(space + 1));
+    }
+    return by_thread;
+  }
+
+ private:
+  bool all_threads_traced() const {
+    std::error_code ec;
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    int threads = 0;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream status(task.path() / "status");
+      std::string line;
+      while (std::getline(status, line) && !line.starts_with("TracerPid:")) {
+      }
+      if (line.find_first_of("123456789") == std::string::npos) return false;
+      ++threads;
+    }
+    return !ec && threads > 0;
+  }
+
+  pid_t pid_;
+  TempDir dir_;
+  std::string path_ = dir_.file("trace");
+  ChildProcess strace_;
+};
+
+// The client a "-> granted" line is about (the line's first word after "sockd[PID]: "), or "".
+std::string granted_client(const std::string& call) {
+  if (!call.starts_with("write(") || call.find("-> granted") == std::string::npos) return {};
+  const size_t start = call.find("]: ");
+  if (start == std::string::npos) return {};
+  const size_t end = call.find(' ', start + 3);
+  return call.substr(start + 3, end - start - 3);
+}
+
+// The client a reply of 90 goes to (the socket's peer, as -yy shows it), or "".
+std::string grant_reply_client(const std::string& call) {
+  if (!call.starts_with("sendto(") || call.find(", \"\\0Z") == std::string::npos) return {};
+  const size_t arrow = call.find("->");
+  const size_t end = call.find("]>", arrow);
+  if (arrow == std::string::npos || end == std::string::npos) return {};
+  return call.substr(arrow + 2, end - arrow - 2);
+}
+
+// The grants logged and replied, and the replies whose line that thread had not written yet.
+struct Order {
+  int lines = 0;
+  int replies = 0;
+  int replies_before_line = 0;
+};
+
+Order order_of(const std::map<std::string, std::vector<std::string>>& trace) {
+  Order order;
+  for (const auto& [thread, calls] : trace) {
+    std::map<std::string, int> lines_not_replied;  // by client
+    for (const std::string& call : calls) {
+      if (std::string client = granted_client(call); !client.empty()) {
+        ++order.lines;
+        ++lines_not_replied[client];
+      } else if (std::string to = grant_reply_client(call); !to.empty()) {
+        ++order.replies;
+        if (lines_not_replied[to] == 0) {
+          ++order.replies_before_line;
+        } else {
+          --lines_not_replied[to];
+        }
+      }
+    }
+  }
+  return order;
+}
+
+std::map<std::string, std::vector<std::string>> SyscallTrace::stop_after(int count) {
+  for (auto deadline = std::chrono::steady_clock::now() + kBound;
+       std::chrono::steady_clock::now() < deadline && order_of(read()).replies < count;) {
+    usleep(10000);  // polling the file strace writes
+  }
+  strace_.stop();
+  return read();
+}
+
+class LogOrder : public SockdTest {
+ protected:
+  LoopbackServer app_{echo_handler};
+};
+
+TEST_F(LogOrder, AGrantedConnectIsLoggedBeforeItsReply) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  SyscallTrace trace(sockd().pid());
+  ASSERT_TRUE(trace.attached());
+  for (int i = 0; i < 5; ++i) {
+    std::optional<Reply> reply;
+    UniqueFd relay = open_relay(port(), connect_request("127.0.0.1", app_.port()), &reply);
+    ASSERT_TRUE(relay) << "refused";
+  }
+  const Order order = order_of(trace.stop_after(5));
+  EXPECT_EQ(order.replies, 5);
+  EXPECT_EQ(order.lines, 5);
+  EXPECT_EQ(order.replies_before_line, 0);
+}
+
+// BIND: the first reply (where sockd listens) and the second (the inbound connection).
+TEST_F(LogOrder, BothBindRepliesAreLoggedBeforeTheyAreSent) {
+  ASSERT_NO_FATAL_FAILURE(start_sockd());
+  SyscallTrace trace(sockd().pid());
+  ASSERT_TRUE(trace.attached());
+  UniqueFd primary = open_relay(port(), connect_request("127.0.0.1", app_.port()));
+  ASSERT_TRUE(primary);
+  UniqueFd client = send_request(port(), bind_request("127.0.0.1", 20));
+  ASSERT_TRUE(client);
+  std::optional<Reply> first = read_reply(client.get());
+  ASSERT_TRUE(first && first->code == ReplyCode::kGranted);
+  UniqueFd inbound = connect_from("127.0.0.1", reply_ip(*first), first->port);
+  ASSERT_TRUE(inbound);
+  std::optional<Reply> second = read_reply(client.get());
+  ASSERT_TRUE(second && second->code == ReplyCode::kGranted);
+  const Order order = order_of(trace.stop_after(3));
+  EXPECT_EQ(order.replies, 3);  // the primary's, then the BIND's two
+  EXPECT_EQ(order.lines, 3);
+  EXPECT_EQ(order.replies_before_line, 0);
+}
+
+}  // namespace
+}  // namespace socks4::test
