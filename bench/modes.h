@@ -13,5 +13,6 @@ int run_hold(const Options& options);        // open and hold relayed connection
 int run_probe(const Options& options);       // one echo round trip, retried until timeout
 int run_storm(const Options& options);       // rounds of concurrent SOCKS4a lookups
 int run_connects(const Options& options);    // sequential plain connects (socksify methods)
+int run_relay(const Options& options);       // the protocol-only SOCKS4 relay (the floor)
 
 }  // namespace socksbench

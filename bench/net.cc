@@ -77,11 +77,15 @@ UniqueFd connect_blocking(const sockaddr_in& to) {
   return fd;
 }
 
-UniqueFd listen_loopback(uint16_t port, int backlog) {
+UniqueFd listen_loopback(uint16_t port, int backlog, bool reuse_port) {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fd;
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port && setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    fd.reset();
+    return fd;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

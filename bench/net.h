@@ -35,8 +35,9 @@ UniqueFd start_connect(const sockaddr_in& to);
 // Blocking connect; empty on failure.
 UniqueFd connect_blocking(const sockaddr_in& to);
 
-// Listening socket on 127.0.0.1:port (0 = ephemeral), non-blocking.
-UniqueFd listen_loopback(uint16_t port, int backlog);
+// Listening socket on 127.0.0.1:port (0 = ephemeral), non-blocking. With `reuse_port`,
+// several can share the port (SO_REUSEPORT), the kernel spreading connections among them.
+UniqueFd listen_loopback(uint16_t port, int backlog, bool reuse_port = false);
 uint16_t local_port(int fd);
 
 // SOCKS4 CONNECT request for `target`, encoded with the project's codec.

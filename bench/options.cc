@@ -13,6 +13,9 @@ void usage() {
   std::fputs(
       "usage: socksbench MODE [options]\n"
       "  serve                       echo + discard servers on 127.0.0.1; prints their ports\n"
+      "  relay                       the protocol-only SOCKS4 relay (make bench's floor) on\n"
+      "                              127.0.0.1, --threads N (default: one per core); prints its\n"
+      "                              address\n"
       "  throughput --target A:P     bulk send into the discard server for --seconds\n"
       "  connrate   --target A:P     connect/(SOCKS4)/1-byte echo/close loop for --seconds\n"
       "  hold       --target A:P     open and hold --count relayed echo connections\n"
@@ -23,7 +26,8 @@ void usage() {
       "                              (run under socksify -m preload|seccomp by run.sh)\n"
       "  free-port                   print a currently free loopback TCP port\n"
       "options: --proxy A:P  --streams N  --clients N  --count N  --seconds S  --timeout S\n"
-      "         --pid PID (measure this process tree's VmRSS and CPU time)  --label TEXT\n",
+      "         --pid PID (measure this process tree's VmRSS and CPU time)  --label TEXT\n"
+      "         --threads N (relay)\n",
       stderr);
 }
 
@@ -76,6 +80,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.seconds = number;
     } else if (key == "--timeout") {
       options.timeout = number;
+    } else if (key == "--threads") {
+      options.threads = static_cast<int>(number);
     } else if (key == "--pid") {
       options.pid = static_cast<pid_t>(number);
     } else {
@@ -87,7 +93,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  bool needs_target = options.mode != "serve" && options.mode != "free-port";
+  bool needs_target =
+      options.mode != "serve" && options.mode != "relay" && options.mode != "free-port";
   if (needs_target && !options.target) {
     std::fprintf(stderr, "socksbench: %s needs --target\n", options.mode.c_str());
     return std::nullopt;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: direct vs through sockd vs through Dante (danted) vs through HAProxy (tcp mode, a
-# fixed backend per server: no SOCKS), side by side in one run.
+# fixed backend per server: no SOCKS) vs through the floor (`socksbench relay`, a SOCKS4 relay
+# doing the protocol and nothing else: the ceiling for a SOCKS server), side by side in one run.
 #
 #   bench/run.sh BUILD_DIR        (BUILD_DIR holds sockd and bench/socksbench)
 #
@@ -159,6 +160,25 @@ else
   echo "bench: haproxy not installed (make bench-deps); HAProxy column left empty" >&2
 fi
 
+# --- the floor: socksbench relay -------------------------------------------------------------
+# A SOCKS4 relay that does the protocol and nothing else (no rules, logs, timers or DNS), one
+# thread per core like sockd: the most a SOCKS server can reach here, HAProxy's fixed backend
+# sparing its clients the request and reply (bench/relay.cc).
+floor_addr="" floor_pid=""
+"$socksbench" relay >"$work/relay.out" &
+floor_pid=$!
+started+=("$floor_pid")
+for _ in $(seq 50); do
+  floor_addr=$(awk '$1 == "relay" {print $2}' "$work/relay.out" 2>/dev/null || true)
+  [[ -n $floor_addr ]] && break
+  sleep 0.1
+done
+if [[ -z $floor_addr ]] ||
+  ! "$socksbench" probe --target "$ping_addr" --proxy "$floor_addr" --timeout 5 >/dev/null; then
+  echo "bench: the floor relay did not come up; floor column left empty" >&2
+  floor_addr="" floor_pid=""
+fi
+
 # --- measurements ---------------------------------------------------------------------------
 raw=$results/$stamp.raw
 : >"$raw"
@@ -192,11 +212,12 @@ measure() {
 }
 
 declare -A samples value ratio_of
-paths=(direct sockd dante haproxy)
+paths=(direct sockd dante haproxy floor)
 # HAProxy's "proxy" is only a marker that it is up: measure() sends its clients to a frontend.
 declare -A proxy_of=([direct]="" [sockd]=$sockd_addr [dante]=$dante_addr
-  [haproxy]=${haproxy_pid:+frontends})
-declare -A pid_of=([direct]="" [sockd]=$sockd_pid [dante]=$dante_pid [haproxy]=$haproxy_pid)
+  [haproxy]=${haproxy_pid:+frontends} [floor]=$floor_addr)
+declare -A pid_of=([direct]="" [sockd]=$sockd_pid [dante]=$dante_pid [haproxy]=$haproxy_pid
+  [floor]=$floor_pid)
 
 # One sample of a rate for every path, back to back; the samples of all rounds are kept in
 # samples[NAME,PATH] (space-separated, "-" for a failed one).
@@ -212,7 +233,7 @@ run_metric() {  # NAME KEY MODE ARGS...
 }
 
 # Median of the samples in A, or of the per-round ratios A[i]/B[i] when B is given. Each round
-# measures the four paths back to back, so a per-round ratio compares like with like, and the
+# measures the five paths back to back, so a per-round ratio compares like with like, and the
 # median discards a round that other work on the machine disturbed. "-" when nothing to go on.
 median() {  # A [B]
   awk -v a="$1" -v b="${2:-}" 'BEGIN {
@@ -425,22 +446,24 @@ busy_end=$(busy_cores)
 # --- table ----------------------------------------------------------------------------------
 tsv=$results/$stamp.tsv
 {
-  printf 'metric\tunit\tdirect\tsockd\tdante\thaproxy\tsockd/direct\tdante/direct\thaproxy/direct'
-  printf '\tsockd/dante\tsockd/haproxy\n'
+  printf 'metric\tunit\tdirect\tsockd\tdante\thaproxy\tfloor\tsockd/direct\tdante/direct'
+  printf '\thaproxy/direct\tfloor/direct\tsockd/dante\tsockd/haproxy\tsockd/floor\n'
   row() {  # NAME KEY UNIT WITH_DIRECT_RATIOS
-    local path d s t h
+    local path d s t h f
     for path in "${paths[@]}"; do value[$2,$path]=$(median "${samples[$2,$path]:-}"); done
     d=${samples[$2,direct]:-} s=${samples[$2,sockd]:-} t=${samples[$2,dante]:-}
-    h=${samples[$2,haproxy]:-}
-    ratio_of[$2,sd]=- ratio_of[$2,td]=- ratio_of[$2,hd]=-
+    h=${samples[$2,haproxy]:-} f=${samples[$2,floor]:-}
+    ratio_of[$2,sd]=- ratio_of[$2,td]=- ratio_of[$2,hd]=- ratio_of[$2,fd]=-
     if [[ $4 == yes ]]; then
       ratio_of[$2,sd]=$(median "$s" "$d") ratio_of[$2,td]=$(median "$t" "$d")
-      ratio_of[$2,hd]=$(median "$h" "$d")
+      ratio_of[$2,hd]=$(median "$h" "$d") ratio_of[$2,fd]=$(median "$f" "$d")
     fi
-    ratio_of[$2,sh]=$(median "$s" "$h")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "${value[$2,direct]}" \
-      "${value[$2,sockd]}" "${value[$2,dante]}" "${value[$2,haproxy]}" "${ratio_of[$2,sd]}" \
-      "${ratio_of[$2,td]}" "${ratio_of[$2,hd]}" "$(median "$s" "$t")" "${ratio_of[$2,sh]}"
+    ratio_of[$2,sh]=$(median "$s" "$h") ratio_of[$2,sf]=$(median "$s" "$f")
+    ratio_of[$2,fh]=$(median "$f" "$h")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" \
+      "${value[$2,direct]}" "${value[$2,sockd]}" "${value[$2,dante]}" "${value[$2,haproxy]}" \
+      "${value[$2,floor]}" "${ratio_of[$2,sd]}" "${ratio_of[$2,td]}" "${ratio_of[$2,hd]}" \
+      "${ratio_of[$2,fd]}" "$(median "$s" "$t")" "${ratio_of[$2,sh]}" "${ratio_of[$2,sf]}"
   }
   row "throughput, 1 stream" tp1 MiB/s yes
   row "throughput, 8 streams" tp8 MiB/s yes
@@ -450,7 +473,7 @@ tsv=$results/$stamp.tsv
   row "proxy RSS per held connection" mem KiB no
   # Extra sockd-only rows (the plot ignores them): each figure in the sockd column.
   extra() {  # NAME UNIT VALUE
-    printf '%s\t%s\t-\t%s\t-\t-\t-\t-\t-\t-\t-\n' "$1" "$2" "${3:--}"
+    printf '%s\t%s\t-\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\n' "$1" "$2" "${3:--}"
   }
   ratio_of[storm]=$(median "${samples[storm_during,sockd]:-}" "${samples[storm_alone,sockd]:-}")
   extra "throughput 1 stream, alone" MiB/s "$(median "${samples[storm_alone,sockd]:-}")"
@@ -517,6 +540,10 @@ echo "                        conn. rate sequential: $(per_round "${samples[cr1,
   "| 8 parallel: $(per_round "${samples[cr8,sockd]}" "${samples[cr8,direct]}")"
 echo "sockd/haproxy per round: conn. rate sequential: $(per_round "${samples[cr1,sockd]}" "${samples[cr1,haproxy]:-}")" \
   "| 8 parallel: $(per_round "${samples[cr8,sockd]}" "${samples[cr8,haproxy]:-}")"
+echo "sockd/floor per round:   conn. rate sequential: $(per_round "${samples[cr1,sockd]}" "${samples[cr1,floor]:-}")" \
+  "| 8 parallel: $(per_round "${samples[cr8,sockd]}" "${samples[cr8,floor]:-}")"
+echo "floor/haproxy per round: conn. rate sequential: $(per_round "${samples[cr1,floor]:-}" "${samples[cr1,haproxy]:-}")" \
+  "| 8 parallel: $(per_round "${samples[cr8,floor]:-}" "${samples[cr8,haproxy]:-}")"
 
 # Targets for sockd (docs/BENCHMARKS.md).
 verdict() { awk -v v="$1" -v op="$2" -v limit="$3" 'BEGIN {
@@ -530,7 +557,8 @@ echo "  throughput >= 0.9x direct, 1 and 8 streams: $(verdict "${ratio_of[tp1,sd
 echo "  conn rate >= 0.5x direct, sequential and 8 parallel: $(verdict "${ratio_of[cr1,sd]}" '>=' 0.5)," \
   "$(verdict "${ratio_of[cr8,sd]}" '>=' 0.5)"
 echo "  conn rate >= 1.0x HAProxy, sequential and 8 parallel: $(verdict "${ratio_of[cr1,sh]}" '>=' 1.0)," \
-  "$(verdict "${ratio_of[cr8,sh]}" '>=' 1.0) (${ratio_of[cr1,sh]}, ${ratio_of[cr8,sh]})"
+  "$(verdict "${ratio_of[cr8,sh]}" '>=' 1.0) (${ratio_of[cr1,sh]}, ${ratio_of[cr8,sh]});" \
+  "the floor reaches ${ratio_of[cr1,fh]}, ${ratio_of[cr8,fh]} of HAProxy, sockd ${ratio_of[cr1,sf]}, ${ratio_of[cr8,sf]} of the floor"
 echo "  stats listener costs the connection rate <= 5% (issue 13): $(verdict "${ratio_of[stats_cr1]:-}" '>=' 0.95)," \
   "$(verdict "${ratio_of[stats_cr8]:-}" '>=' 0.95) (${ratio_of[stats_cr1]:--}, ${ratio_of[stats_cr8]:--})"
 echo "  >= 9000 held:                       $(verdict "${value[held,sockd]:-}" '>=' 9000)"

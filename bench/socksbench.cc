@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   if (mode == "probe") return socksbench::run_probe(*options);
   if (mode == "storm") return socksbench::run_storm(*options);
   if (mode == "connects") return socksbench::run_connects(*options);
+  if (mode == "relay") return socksbench::run_relay(*options);
   if (mode == "free-port") return print_free_port();
   std::fprintf(stderr, "socksbench: unknown mode %s\n", mode.c_str());
   return 2;
