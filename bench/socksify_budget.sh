@@ -2,8 +2,8 @@
 # What one short curl fetch costs, counted rather than timed (the counts do not depend on how
 # busy the machine is): curl direct, curl --socks4 through sockd, and socksify curl through
 # sockd with -m preload and -m auto. Per way: system calls (strace -f -c), of them socksify's
-# own up to the exec of curl (strace -f), and user-space instructions (valgrind --tool=callgrind,
-# children traced; --dump-before=execve splits socksify's part from curl's) and, with perf,
+# own up to the exec of curl (strace -f), and user-space instructions (valgrind --tool=callgrind:
+# socksify up to its exec, and curl with the environment socksify gives it) and, with perf,
 # page faults.
 #
 #   bench/socksify_budget.sh BUILD_DIR
@@ -61,6 +61,7 @@ done
 url=http://127.0.0.1:$http_port/small
 printf 'sockd @=%s 127.0.0.0/8\n' "$sockd_addr" >"$work/socks.conf"
 curl_path=$(command -v curl)
+loader=$(readelf -l "$curl_path" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
 
 command_of() {  # WAY -> the command line, one word a line
   case $1 in
@@ -82,16 +83,31 @@ for way in direct socks4 preload auto; do
     own=$(awk -v p="$curl_path" 'index($0, "execve(\"" p "\"") && / = 0$/ { print NR; exit }' "$work/trace")
   fi
   rm -f "$work"/cg.*
-  valgrind --tool=callgrind --trace-children=yes --dump-before=execve \
-    --callgrind-out-file="$work/cg.%p" "${cmd[@]}" >/dev/null 2>"$work/valgrind.log"
-  total=0 program=0
-  for file in "$work"/cg.*; do
-    n=$(awk '$1 == "totals:" { print $2; exit }' "$file")
-    [[ -n $n ]] || continue
-    total=$((total + n))
-    if awk -v p="$curl_path" '$1 == "cmd:" { exit !($2 == p || $2 == "curl") }' "$file"; then
-      program=$((program + n))
-    fi
+  if [[ $way == preload || $way == auto ]]; then
+    # Under valgrind, LD_PRELOAD does not reach curl: valgrind rewrites it for the children it
+    # follows, and set for valgrind itself the preload would load into valgrind's launcher
+    # (and supervise its static tool). So socksify is counted alone (the curl it execs runs
+    # outside valgrind), then curl as socksify runs it, the preload loaded by the dynamic
+    # loader's own --preload option.
+    valgrind --tool=callgrind --trace-children=yes --dump-before='socks4::bare::execve*' \
+      --dump-before=execve --callgrind-out-file="$work/cg.own.%p" "${cmd[@]}" >/dev/null \
+      2>"$work/valgrind.log"
+    SOCKS_CONF=$work/socks.conf valgrind --tool=callgrind --callgrind-out-file="$work/cg.program" \
+      "$loader" --preload "$(readlink -f "$build/libsocksify.so")" "$curl_path" \
+      -s -f -o /dev/null "$url" >/dev/null 2>>"$work/valgrind.log"
+    grep -q libsocksify "$work/cg.program" ||
+      { echo "budget: the preload was not loaded into curl" >&2; exit 1; }
+  else
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.program" "${cmd[@]}" \
+      >/dev/null 2>"$work/valgrind.log"
+  fi
+  program=$(awk '$1 == "totals:" { print $2; exit }' "$work/cg.program")
+  total=$program
+  for file in "$work"/cg.own.*; do  # socksify's dump before its exec; curl's are not used
+    [[ -e $file ]] || continue
+    n=$(awk -v p="$socksify" '$1 == "cmd:" && $2 != p { exit } $1 == "totals:" { print $2 }' \
+      "$file")
+    total=$((total + ${n:-0}))
   done
   instructions[$way]=$total
   # Page faults (a software event, so perf counts them in a virtual machine too): what mapping
