@@ -309,14 +309,17 @@ fi
 
 # --- socksify's added latency: a short curl fetch through sockd ------------------------------
 # curl's own SOCKS4 client against curl under socksify, -m preload and the default -m auto, all
-# through sockd, and curl direct for scale: $fetches rounds, each one fetch per way (each a
+# through sockd, and curl direct for scale; and curl with LD_PRELOAD set by hand (no socksify
+# process): what the preload mechanism itself costs, the floor for socksify: $fetches rounds, each one fetch per way (each a
 # whole curl process) in an order that rotates from round to round. Figures: the median fetch
 # time per way, and the median of the per-round ratios to --socks4 (a round compares fetches
 # made within milliseconds of each other; the median drops rounds other work disturbed).
 # With valgrind and strace installed, bench/socksify_budget.sh adds the counts, which do not
 # depend on the machine's load: instructions, system calls and page faults per fetch.
 socksify=$build/socksify
-fetch_ways=(direct socks4 preload auto)
+fetch_ways=(direct socks4 byhand preload auto)
+budget_ways=(direct socks4 preload auto)
+preload_library=$(readlink -f "$build/libsocksify.so" 2>/dev/null || true)
 if [[ -n $sockd_addr && -x $socksify ]] && command -v curl >/dev/null; then
   echo "bench: socksify latency, $fetches rounds of one curl fetch per way" >&2
   mkdir -p "$work/www"
@@ -332,6 +335,7 @@ if [[ -n $sockd_addr && -x $socksify ]] && command -v curl >/dev/null; then
     case $1 in
       direct) curl -s -f -o /dev/null "$url" ;;
       socks4) curl -s -f -o /dev/null --socks4 "$sockd_addr" "$url" ;;
+      byhand) LD_PRELOAD=$preload_library SOCKS_CONF=$work/socks.conf curl -s -f -o /dev/null "$url" ;;
       preload) "$socksify" -m preload -c "$work/socks.conf" curl -s -f -o /dev/null "$url" ;;
       auto) "$socksify" -c "$work/socks.conf" curl -s -f -o /dev/null "$url" ;;
     esac
@@ -352,12 +356,14 @@ if [[ -n $sockd_addr && -x $socksify ]] && command -v curl >/dev/null; then
   for way in "${fetch_ways[@]}"; do
     value[fetch_$way]=$(median "${samples[fetch_$way,sockd]}")
   done
-  for way in preload auto; do
+  for way in byhand preload auto; do
     ratio_of[fetch_$way]=$(median "${samples[fetch_$way,sockd]}" "${samples[fetch_socks4,sockd]}")
   done
   echo "mode=fetch rounds=$fetches failed=$fetch_failed direct_ms=${value[fetch_direct]}" \
-    "socks4_ms=${value[fetch_socks4]} preload_ms=${value[fetch_preload]} auto_ms=${value[fetch_auto]}" \
-    "preload_ratio=${ratio_of[fetch_preload]} auto_ratio=${ratio_of[fetch_auto]}" >>"$raw"
+    "socks4_ms=${value[fetch_socks4]} byhand_ms=${value[fetch_byhand]}" \
+    "preload_ms=${value[fetch_preload]} auto_ms=${value[fetch_auto]}" \
+    "byhand_ratio=${ratio_of[fetch_byhand]} preload_ratio=${ratio_of[fetch_preload]}" \
+    "auto_ratio=${ratio_of[fetch_auto]}" >>"$raw"
   if command -v valgrind >/dev/null && command -v strace >/dev/null; then
     echo "bench: socksify budget (instructions and system calls per fetch)" >&2
     while read -r line; do
@@ -484,24 +490,26 @@ tsv=$results/$stamp.tsv
   extra "  storm worst reply latency" ms "$(median "${samples[storm_worst,sockd]:-}")"
   extra "curl fetch, direct" ms "${value[fetch_direct]:-}"
   extra "curl fetch, curl --socks4 via sockd" ms "${value[fetch_socks4]:-}"
+  extra "curl fetch, LD_PRELOAD set by hand (no socksify) via sockd" ms "${value[fetch_byhand]:-}"
   extra "curl fetch, socksify -m preload curl via sockd" ms "${value[fetch_preload]:-}"
   extra "curl fetch, socksify curl (auto) via sockd" ms "${value[fetch_auto]:-}"
+  extra "  LD_PRELOAD by hand / --socks4" ratio "${ratio_of[fetch_byhand]:-}"
   extra "  socksify -m preload / --socks4" ratio "${ratio_of[fetch_preload]:-}"
   extra "  socksify (auto) / --socks4" ratio "${ratio_of[fetch_auto]:-}"
   budget_ratio() {  # WAY
     awk -v a="${value[budget_ir_$1]:-}" -v b="${value[budget_ir_socks4]:-}" \
       'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.4g", a / b }'
   }
-  for way in "${fetch_ways[@]}"; do
+  for way in "${budget_ways[@]}"; do
     extra "curl fetch instructions, $way" count "${value[budget_ir_$way]:-}"
   done
   extra "  instructions, socksify -m preload / --socks4" ratio "$(budget_ratio preload)"
   extra "  instructions, socksify (auto) / --socks4" ratio "$(budget_ratio auto)"
-  for way in "${fetch_ways[@]}"; do
+  for way in "${budget_ways[@]}"; do
     extra "curl fetch system calls, $way${value[budget_own_sys_$way]:+ (of them socksify before exec)}" count \
       "${value[budget_sys_$way]:-}${value[budget_own_sys_$way]:+ (${value[budget_own_sys_$way]})}"
   done
-  for way in "${fetch_ways[@]}"; do
+  for way in "${budget_ways[@]}"; do
     extra "curl fetch page faults, $way" count "${value[budget_pf_$way]:-}"
   done
   extra "connect+echo+close, direct" us "$(median "${samples[connect_direct,sockd]:-}")"
@@ -567,7 +575,8 @@ echo "  lookup storm leaves relaying >= 0.9x: $(verdict "${ratio_of[storm]}" '>=
   "(${ratio_of[storm]}; the storm's client and nameserver share the 2 cores)"
 echo "  socksify adds <= 5% to a curl fetch: -m preload $(verdict "${ratio_of[fetch_preload]:-}" '<=' 1.05)" \
   "(${ratio_of[fetch_preload]:--}), auto $(verdict "${ratio_of[fetch_auto]:-}" '<=' 1.05) (${ratio_of[fetch_auto]:--});" \
-  "instructions $(budget_ratio preload), $(budget_ratio auto)"
+  "instructions $(budget_ratio preload), $(budget_ratio auto); the preload alone (LD_PRELOAD by" \
+  "hand) $(verdict "${ratio_of[fetch_byhand]:-}" '<=' 1.05) (${ratio_of[fetch_byhand]:--})"
 echo "  (socksify / --socks4 per round, -m preload: $(per_round "${samples[fetch_preload,sockd]:-}" "${samples[fetch_socks4,sockd]:-}" | tr ' ' '\n' | sort -n | awk 'NF { v[++n] = $1 } END { if (n) printf "min %s, quartiles %s %s, max %s", v[1], v[int((n + 3) / 4)], v[int((3 * n + 3) / 4)], v[n] }'))"
 
 if command -v gnuplot >/dev/null; then
