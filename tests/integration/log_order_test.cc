@@ -32,20 +32,35 @@ class SyscallTrace {
   explicit SyscallTrace(pid_t pid) : pid_(pid) {
     LaunchOptions options;
     // -yy: each socket with its addresses, which tell whose reply a send is.
-    options.argv = {"strace", "-f",  "-qq", "-yy",
-                    "-s",     "256", "-e",  "trace=write,sendto",
-                    "-o",     path_, "-p",  std::to_string(pid)};
+    // Not -q: strace says on stderr when it has attached each thread.
+    options.argv = {
+        "strace",           "-f", "-yy", "-s", "256", "-e", "trace=write,sendto", "-o", path_, "-p",
+        std::to_string(pid)};
+    options.stderr_path = errors_path_;
     strace_ = ChildProcess(options);
   }
 
-  // Whether every thread of sockd is traced (bounded wait).
+  // Whether every thread of sockd is traced by this strace, and strace has said so (bounded
+  // wait).
   bool attached() {
     for (auto deadline = std::chrono::steady_clock::now() + kBound;
          std::chrono::steady_clock::now() < deadline;) {
-      if (all_threads_traced()) return true;
-      usleep(10000);  // polling /proc: the kernel gives no event for "now traced"
+      const int threads = threads_traced();
+      // "Process N attached with K threads", once all are.
+      if (threads > 0 && errors().find(" attached") != std::string::npos) {
+        return true;
+      }
+      usleep(10000);  // polling /proc and a file: the kernel gives no event for "now traced"
     }
     return false;
+  }
+
+  // What strace said on stderr: attaching, detaching, and any error.
+  std::string errors() const {
+    std::ifstream file(errors_path_);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
   }
 
   // Waits (bounded) until `count` grant replies are in the trace (the client may read a reply
@@ -66,24 +81,27 @@ class SyscallTrace {
   }
 
  private:
-  bool all_threads_traced() const {
+  // sockd's thread count if this strace traces each of them, else 0.
+  int threads_traced() {
     std::error_code ec;
     const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    const std::string tracer = "TracerPid:\t" + std::to_string(strace_.pid());
     int threads = 0;
     for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
       std::ifstream status(task.path() / "status");
       std::string line;
       while (std::getline(status, line) && !line.starts_with("TracerPid:")) {
       }
-      if (line.find_first_of("123456789") == std::string::npos) return false;
+      if (line != tracer) return 0;
       ++threads;
     }
-    return !ec && threads > 0;
+    return ec ? 0 : threads;
   }
 
   pid_t pid_;
   TempDir dir_;
   std::string path_ = dir_.file("trace");
+  std::string errors_path_ = dir_.file("strace.err");
   ChildProcess strace_;
 };
 
@@ -150,14 +168,14 @@ class LogOrder : public SockdTest {
 TEST_F(LogOrder, AGrantedConnectIsLoggedBeforeItsReply) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   SyscallTrace trace(sockd().pid());
-  ASSERT_TRUE(trace.attached());
+  ASSERT_TRUE(trace.attached()) << trace.errors();
   for (int i = 0; i < 5; ++i) {
     std::optional<Reply> reply;
     UniqueFd relay = open_relay(port(), connect_request("127.0.0.1", app_.port()), &reply);
     ASSERT_TRUE(relay) << "refused";
   }
   const Order order = order_of(trace.stop_after(5));
-  EXPECT_EQ(order.replies, 5);
+  EXPECT_EQ(order.replies, 5) << trace.errors();
   EXPECT_EQ(order.lines, 5);
   EXPECT_EQ(order.replies_before_line, 0);
 }
@@ -166,7 +184,7 @@ TEST_F(LogOrder, AGrantedConnectIsLoggedBeforeItsReply) {
 TEST_F(LogOrder, BothBindRepliesAreLoggedBeforeTheyAreSent) {
   ASSERT_NO_FATAL_FAILURE(start_sockd());
   SyscallTrace trace(sockd().pid());
-  ASSERT_TRUE(trace.attached());
+  ASSERT_TRUE(trace.attached()) << trace.errors();
   UniqueFd primary = open_relay(port(), connect_request("127.0.0.1", app_.port()));
   ASSERT_TRUE(primary);
   UniqueFd client = send_request(port(), bind_request("127.0.0.1", 20));
@@ -178,7 +196,7 @@ TEST_F(LogOrder, BothBindRepliesAreLoggedBeforeTheyAreSent) {
   std::optional<Reply> second = read_reply(client.get());
   ASSERT_TRUE(second && second->code == ReplyCode::kGranted);
   const Order order = order_of(trace.stop_after(3));
-  EXPECT_EQ(order.replies, 3);  // the primary's, then the BIND's two
+  EXPECT_EQ(order.replies, 3) << trace.errors();  // the primary's, then the BIND's two
   EXPECT_EQ(order.lines, 3);
   EXPECT_EQ(order.replies_before_line, 0);
 }
