@@ -27,19 +27,8 @@ seconds=${PROFILE_SECONDS:-4}
 clients=${PROFILE_CLIENTS:-1}
 proxy=${PROFILE_PROXY:-sockd}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/socksprofile.XXXXXX)
-started=()
-
-cleanup() {
-  local pid
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${started[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/processes.sh"
+work_directory socksprofile
 
 echo "nameserver 127.0.0.1" >"$work/resolv.conf"
 printf '127.0.0.1 localhost\n' >"$work/hosts"

@@ -30,29 +30,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 [[ -x $socksbench ]] || { echo "bench: $socksbench not built" >&2; exit 1; }
 mkdir -p "$results"
-work=$(mktemp -d /tmp/socksbench.XXXXXX)
-started=()
-
-# Stops what this script started (and a proxy's forked children), by pid, bounded.
-stop_all() {
-  local pid children=() deadline
-  for pid in "${started[@]}"; do
-    mapfile -t -O "${#children[@]}" children < <(ps -o pid= --ppid "$pid" 2>/dev/null | awk '{ print $1 }')
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  deadline=$((SECONDS + 5))
-  for pid in "${started[@]}" "${children[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  started=()
-}
-cleanup() {
-  stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$here/processes.sh"
+work_directory socksbench
 
 ulimit -n "$(ulimit -Hn)"  # sockd holds ~2 descriptors per relayed connection
 

@@ -21,18 +21,8 @@ for tool in curl strace valgrind callgrind_annotate; do
   command -v "$tool" >/dev/null || { echo "budget: $tool is not installed" >&2; exit 1; }
 done
 [[ -x $sockd && -x $socksify ]] || { echo "budget: build $build first" >&2; exit 1; }
-work=$(mktemp -d /tmp/socksify-budget.XXXXXX)
-started=()
-cleanup() {
-  local pid
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${started[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/processes.sh"
+work_directory socksify-budget
 
 printf 'timeout idle 0\npermit 127.0.0.0/8\n' >"$work/sockd.conf"
 : >"$work/sockd.log"
