@@ -81,13 +81,15 @@ class Environment {
 
  private:
   static constexpr size_t kOwnVariables = 8;  // LD_PRELOAD and the SOCKS_* options set
-  char* entries_[kMaxVariables + kOwnVariables + 1];
+  char* entries_[kMaxVariables + kOwnVariables + 1]{};
   size_t count_ = 0;
-  char text_[kTextBytes];
+  char text_[kTextBytes]{};
   size_t used_ = 0;
 };
 
-Environment g_environment;  // static: the stack is the program's to come, not ours to fill
+// Static, not on the stack: the stack is the program's to come. constinit: no code of ours runs
+// before the fast start, so nothing could set it up at run time.
+constinit Environment g_environment;
 
 bool valid_resolve_mode(const char* mode) {
   return bare::equal(mode, "fallback") || bare::equal(mode, "remote") || bare::equal(mode, "local");
