@@ -120,9 +120,12 @@ bool apply_options(int argc, char** argv, bool& with_resolvers, int& command) {
       if (!environment.set("SOCKS_DEBUG", "1")) return false;
     } else if (bare::equal(arg, "-m")) {
       if (value == nullptr) return false;
+      // As in main(), the last -m counts.
       if (bare::equal(value, "preload")) {
         with_resolvers = false;
-      } else if (!bare::equal(value, "auto")) {
+      } else if (bare::equal(value, "auto")) {
+        with_resolvers = true;
+      } else {
         return false;  // seccomp: the supervisor is main()'s
       }
       ++i;

@@ -155,6 +155,14 @@ TEST_F(SocksifyFastStartTest, LeavesToMainWhatItCannotCheck) {
   EXPECT_EQ(helped.c_library_set_ups, 1) << helped.trace;
 }
 
+// As for main(), the last -m counts: aria2c (c-ares, through libaria2) needs the supervisor under
+// auto, so the fast start leaves it to main().
+TEST_F(SocksifyFastStartTest, TheLastMethodCounts) {
+  Start start =
+      trace({"-c", conf_, "-q", "-m", "preload", "-m", "auto", "aria2c", "--version"}, "");
+  EXPECT_EQ(start.c_library_set_ups, 1) << start.trace;
+}
+
 TEST_F(SocksifyFastStartTest, AppliesTheOptionsAsMainDoes) {
   const std::string show =
       "echo \"$SOCKS_CONF $SOCKS_USERNAME $SOCKS_DEBUG $SOCKS_RESOLVE $SOCKS_QUIET|$LD_PRELOAD\"";
