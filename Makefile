@@ -267,7 +267,8 @@ $(SOCKD): $(call obj,server/main.cc) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(SYSTEMD_LIBS)
 
 # The supervisor's DNS answers are pure enough for unit tests (supervisor_dns_test.cc).
-SUPERVISOR_UNIT_SRCS := supervisor/dns_message.cc supervisor/dns_answers.cc
+SUPERVISOR_UNIT_SRCS := supervisor/dns_message.cc supervisor/dns_answers.cc \
+                        preload/preload_exec_target.cc
 $(UNIT_BIN): $(call obj,$(UNIT_SRCS) $(SUPERVISOR_UNIT_SRCS)) $(LIBSOCKD_A) $(LIBSOCKS_A)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest_main $(GTEST_LIBS) $(EVENT_LIBS)

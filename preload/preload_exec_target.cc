@@ -56,7 +56,8 @@ struct FileStart {
   }
 
   bool read(uint64_t offset, void* out, size_t length) const {
-    if (offset + length <= size) {
+    // Not `offset + length <= size`: the file chooses offsets, and one near 2^64 wraps.
+    if (offset <= size && length <= size - offset) {
       bare::copy(out, bytes + offset, length);
       return true;
     }
