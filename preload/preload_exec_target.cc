@@ -137,7 +137,6 @@ struct ElfLayout {
 struct NeededNames {
   char text[kPage];
   size_t used = 0;
-  unsigned count = 0;
   bool soname = false;  // DT_SONAME: a shared object (the dynamic loader run as a program)
 };
 
@@ -227,7 +226,6 @@ void read_dynamic(const FileStart& file, const ElfLayout& layout, bool names, Ne
     if (n == 0 || n == wanted || out.used + n + 1 > sizeof out.text) continue;
     bare::copy(out.text + out.used, name, n + 1);
     out.used += n + 1;
-    ++out.count;
   }
 }
 
